@@ -1,0 +1,53 @@
+// storegated's top level: owns the buffer, ingest and plugin host built from a config,
+// applies config reloads as differences, and shuts down in order.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+
+#include "buffer/ingest.hpp"
+#include "buffer/memory_buffer.hpp"
+#include "config/gateway_config.hpp"
+#include "plugin/manager.hpp"
+
+namespace storegate {
+
+class Daemon {
+ public:
+  // `default_plugin_dirs` apply when the config names none.
+  Daemon(GatewayConfig config, std::vector<std::filesystem::path> default_plugin_dirs);
+  ~Daemon();
+
+  // Prepares the data directory and starts every enabled instance. Instances that fail
+  // are reported and left failed; only a problem of the daemon itself is an error.
+  Status start();
+  // Applies `next` as differences: instances added, removed, reconfigured or swapped.
+  // Settings that need a restart are reported and left as they are.
+  void reload(const GatewayConfig& next);
+  // Stops sources, lets sinks drain briefly, stops sinks.
+  void stop();
+
+  [[nodiscard]] PluginManager& plugins() { return *plugins_; }
+  [[nodiscard]] EventBuffer& buffer() { return *buffer_; }
+  [[nodiscard]] const GatewayConfig& config() const { return config_; }
+
+ private:
+  GatewayConfig config_;
+  std::unique_ptr<MemoryBuffer> buffer_;
+  std::unique_ptr<Ingest> ingest_;
+  std::unique_ptr<PluginManager> plugins_;
+};
+
+// The plugin directories a config uses: its own, or the defaults.
+[[nodiscard]] std::vector<std::filesystem::path> effectivePluginDirs(
+    const GatewayConfig& config, const std::vector<std::filesystem::path>& defaults);
+
+// Loads and fully validates a config file (including every instance's config against its
+// plugin's properties). Prints each error as `path: message` to `err`. Returns the config
+// when it is valid.
+[[nodiscard]] std::optional<GatewayConfig> loadAndValidate(
+    const std::filesystem::path& file, const std::vector<std::filesystem::path>& default_plugin_dirs,
+    ConfigErrors& errors);
+
+}  // namespace storegate

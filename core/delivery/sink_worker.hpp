@@ -1,0 +1,63 @@
+// One delivery worker per sink instance: reads the buffer after the sink's cursor, hands
+// batches to the sink, advances the cursor durably past what it accepted, and backs off
+// (exponentially, with jitter, or as the sink asks) when it does not.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "buffer/event_buffer.hpp"
+#include "plugin/instance.hpp"
+
+namespace storegate {
+
+// The instance a name currently refers to. Hot swap replaces `instance` under `mu`; the
+// worker holds `mu` for each deliver call, so a batch is never split across builds.
+struct InstanceSlot {
+  std::mutex mu;
+  std::shared_ptr<PluginInstance> instance;
+};
+
+struct DeliveryOptions {
+  size_t max_batch_events = 500;
+  size_t max_batch_bytes = 1 << 20;
+  std::chrono::milliseconds initial_backoff{100};
+  std::chrono::milliseconds max_backoff{30'000};
+};
+
+class SinkWorker {
+ public:
+  SinkWorker(std::string sink_name, std::shared_ptr<InstanceSlot> slot, EventBuffer& buffer,
+             DeliveryOptions options = {});
+  ~SinkWorker();  // stops the thread
+  SinkWorker(const SinkWorker&) = delete;
+  SinkWorker& operator=(const SinkWorker&) = delete;
+
+  void stop();
+  [[nodiscard]] uint64_t delivered() const { return delivered_.load(); }
+  [[nodiscard]] uint64_t deadLettered() const { return dead_lettered_.load(); }
+  [[nodiscard]] uint64_t failures() const { return failures_.load(); }
+
+ private:
+  void run();
+  // Sleeps for the backoff unless stopped first.
+  void pause(std::chrono::milliseconds d);
+
+  const std::string sink_name_;
+  std::shared_ptr<InstanceSlot> slot_;
+  EventBuffer& buffer_;
+  const DeliveryOptions options_;
+  std::atomic<bool> stopping_{false};
+  std::mutex sleep_mu_;
+  std::condition_variable sleep_cv_;
+  std::atomic<uint64_t> delivered_{0};
+  std::atomic<uint64_t> dead_lettered_{0};
+  std::atomic<uint64_t> failures_{0};
+  std::thread thread_;
+};
+
+}  // namespace storegate

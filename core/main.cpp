@@ -1,0 +1,166 @@
+// storegated: the store gateway daemon.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+
+#include "common/log.hpp"
+#include "daemon/daemon.hpp"
+#include "plugin/library.hpp"
+
+#ifndef STOREGATE_VERSION
+#define STOREGATE_VERSION "0.0.0"
+#endif
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitConfig = 2;
+
+void usage(std::ostream& out) {
+  out << "usage: storegated [--config FILE] [--check-config] [--list-plugins] [--version]\n"
+         "  --config FILE    gateway config (YAML); default /etc/storegate/storegate.yaml\n"
+         "  --check-config   validate the config, including every plugin's settings, and exit:\n"
+         "                   0 when valid, 2 with each error listed by its path\n"
+         "  --list-plugins   list the plugins found in the plugin directories and exit\n"
+         "  --version        print the version and the plugin ABI range and exit\n"
+         "signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the config file\n";
+}
+
+std::vector<std::filesystem::path> defaultPluginDirs() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  const auto bin = exe.parent_path();
+  return {(bin / ".." / "plugins").lexically_normal(),
+          (bin / ".." / "lib" / "storegate" / "plugins").lexically_normal()};
+}
+
+void printErrors(const storegate::ConfigErrors& errors, const std::filesystem::path& file) {
+  std::cerr << file.string() << ": " << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
+            << ":\n";
+  for (const auto& e : errors) std::cerr << "  " << e.text() << "\n";
+}
+
+int listPlugins(const std::filesystem::path& config_path) {
+  std::vector<std::filesystem::path> dirs = defaultPluginDirs();
+  storegate::ConfigErrors errors;
+  if (auto cfg = storegate::loadConfigFile(config_path, errors)) {
+    dirs = storegate::effectivePluginDirs(*cfg, dirs);
+  }
+  storegate::MemoryBuffer scratch;
+  storegate::PluginManager manager(dirs, {}, scratch);
+  for (const auto& [name, path] : manager.discover()) {
+    std::string error;
+    auto lib = storegate::PluginLibrary::open(path, error);
+    if (!lib) {
+      std::cout << name << "\tERROR\t" << error << "\n";
+      continue;
+    }
+    const auto& info = lib->info();
+    std::cout << info.name << "\t" << info.version << "\t" << storegate::kindsText(info.kinds)
+              << "\tABI " << storegate::abiVersionText(info.abi_version) << "\t" << path.string()
+              << "\n";
+    std::string fate;
+    (void)lib->unload(fate);
+  }
+  return kExitOk;
+}
+
+int run(const std::filesystem::path& config_path) {
+  // Block the signals we handle before any thread exists, so only sigwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const auto defaults = defaultPluginDirs();
+  storegate::ConfigErrors errors;
+  auto config = storegate::loadAndValidate(config_path, defaults, errors);
+  if (!config) {
+    printErrors(errors, config_path);
+    std::cerr << "storegated: not started; fix the errors above (storegated --check-config --config "
+              << config_path.string() << " re-checks)\n";
+    return kExitConfig;
+  }
+  if (auto err = storegate::Logger::instance().configure(config->log)) {
+    storegate::logError("daemon", *err);
+  }
+  storegate::logInfo("daemon", "storegated " STOREGATE_VERSION,
+                     {{"config", config_path.string()}, {"pid", std::to_string(getpid())}});
+  storegate::Daemon daemon(*config, defaults);
+  if (auto s = daemon.start(); !s.ok()) {
+    storegate::logError("daemon", "cannot start", {{"error", s.message}});
+    return kExitFailure;
+  }
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      storegate::logInfo("daemon", "SIGHUP: reloading config", {{"config", config_path.string()}});
+      storegate::ConfigErrors reload_errors;
+      auto next = storegate::loadAndValidate(config_path, defaults, reload_errors);
+      if (!next) {
+        for (const auto& e : reload_errors) {
+          storegate::logError("config", "reload refused: nothing changed", {{"error", e.text()}});
+        }
+        continue;
+      }
+      daemon.reload(*next);
+      continue;
+    }
+    storegate::logInfo("daemon", "stopping", {{"signal", strsignal(sig)}});
+    break;
+  }
+  daemon.stop();
+  storegate::logInfo("daemon", "stopped cleanly");
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::filesystem::path config_path = "/etc/storegate/storegate.yaml";
+  bool check = false;
+  bool list = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      config_path = arg.substr(9);
+    } else if (arg == "--check-config") {
+      check = true;
+    } else if (arg == "--list-plugins") {
+      list = true;
+    } else if (arg == "--version") {
+      std::cout << "storegated " STOREGATE_VERSION " (plugin ABI "
+                << storegate::abiVersionText(storegate::kHostAbiMin) << ".."
+                << storegate::abiVersionText(storegate::kHostAbiMax) << ")\n";
+      return kExitOk;
+    } else if (arg == "--help" || arg == "-h") {
+      usage(std::cout);
+      return kExitOk;
+    } else {
+      std::cerr << "storegated: unknown argument '" << arg << "'\n";
+      usage(std::cerr);
+      return kExitConfig;
+    }
+  }
+  if (list) return listPlugins(config_path);
+  if (check) {
+    storegate::ConfigErrors errors;
+    if (!storegate::loadAndValidate(config_path, defaultPluginDirs(), errors)) {
+      printErrors(errors, config_path);
+      return kExitConfig;
+    }
+    std::cout << config_path.string() << ": valid\n";
+    return kExitOk;
+  }
+  return run(config_path);
+}

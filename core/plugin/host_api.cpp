@@ -1,0 +1,163 @@
+// The sg_host functions: every call is counted in flight so that stop can wait for it,
+// and refused once the instance is closed.
+#include <chrono>
+#include <string_view>
+#include <thread>
+
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "plugin/host_context.hpp"
+
+void sg_host_ctx::close() {
+  open.store(false, std::memory_order_seq_cst);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (in_flight.load(std::memory_order_seq_cst) > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+void sg_host_ctx::setError(std::string message) {
+  std::lock_guard lock(mu_);
+  last_error_ = std::move(message);
+}
+
+std::string sg_host_ctx::lastError() const {
+  std::lock_guard lock(mu_);
+  return last_error_;
+}
+
+void sg_host_ctx::metric(const std::string& name, sg_metric_kind kind, double value) {
+  std::lock_guard lock(mu_);
+  if (kind == SG_METRIC_COUNTER_ADD) metrics_[name] += value;
+  else if (kind == SG_METRIC_GAUGE_SET) metrics_[name] = value;
+}
+
+std::map<std::string, double> sg_host_ctx::metrics() const {
+  std::lock_guard lock(mu_);
+  return metrics_;
+}
+
+namespace storegate {
+namespace {
+
+std::string_view sv(sg_str s) { return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len); }
+
+// Counts a host call in flight for its whole duration and refuses it once closed.
+class CallGuard {
+ public:
+  explicit CallGuard(sg_host_ctx* ctx) : ctx_(ctx) {
+    ctx_->in_flight.fetch_add(1, std::memory_order_seq_cst);
+    if (!ctx_->open.load(std::memory_order_seq_cst)) {
+      if (ctx_->calls_after_close.fetch_add(1) == 0) {
+        logError("plugin", "plugin called the host after stop returned: it left a thread running",
+                 {{"instance", ctx_->instance_name}});
+      }
+      admitted_ = false;
+    }
+  }
+  ~CallGuard() { ctx_->in_flight.fetch_sub(1, std::memory_order_seq_cst); }
+  CallGuard(const CallGuard&) = delete;
+  CallGuard& operator=(const CallGuard&) = delete;
+  [[nodiscard]] bool admitted() const { return admitted_; }
+
+ private:
+  sg_host_ctx* ctx_;
+  bool admitted_ = true;
+};
+
+LogLevel toLevel(sg_log_level l) {
+  switch (l) {
+    case SG_LOG_TRACE: return LogLevel::Trace;
+    case SG_LOG_DEBUG: return LogLevel::Debug;
+    case SG_LOG_WARN: return LogLevel::Warn;
+    case SG_LOG_ERROR: return LogLevel::Error;
+    default: return LogLevel::Info;
+  }
+}
+
+void hostLog(sg_host_ctx* ctx, sg_log_level level, sg_str message) {
+  CallGuard guard(ctx);
+  if (!guard.admitted()) return;
+  logAt(toLevel(level), "plugin", sv(message), {{"instance", ctx->instance_name}});
+}
+
+void hostSetError(sg_host_ctx* ctx, sg_str message) {
+  CallGuard guard(ctx);
+  if (!guard.admitted()) return;
+  ctx->setError(std::string(sv(message)));
+}
+
+sg_status emitSpan(sg_host_ctx* ctx, const sg_event* events, size_t count) {
+  CallGuard guard(ctx);
+  if (!guard.admitted()) return SG_ERR_CLOSED;
+  if (count > 0 && events == nullptr) return SG_ERR_INVALID;
+  const Status s = ctx->services.ingest->emit(ctx->instance_name, {events, count});
+  if (!s.ok()) {
+    ctx->emit_errors.fetch_add(1, std::memory_order_relaxed);
+    logWarn("ingest", "emit refused", {{"instance", ctx->instance_name},
+                                       {"status", statusName(s.code)}, {"reason", s.message}});
+    return s.code;
+  }
+  ctx->emitted.fetch_add(count, std::memory_order_relaxed);
+  return SG_OK;
+}
+
+sg_status hostEmit(sg_host_ctx* ctx, const sg_event* event) { return emitSpan(ctx, event, 1); }
+
+sg_status hostEmitBatch(sg_host_ctx* ctx, const sg_event* events, size_t count) {
+  return emitSpan(ctx, events, count);
+}
+
+sg_status hostStateGet(sg_host_ctx* ctx, sg_str key, sg_state_receiver receive, void* user) {
+  CallGuard guard(ctx);
+  if (!guard.admitted()) return SG_ERR_CLOSED;
+  if (receive == nullptr) return SG_ERR_INVALID;
+  const auto value = ctx->services.state->get(ctx->instance_name, sv(key));
+  if (!value) return SG_ERR_NOT_FOUND;
+  receive(user, sg_bytes{reinterpret_cast<const uint8_t*>(value->data()), value->size()});
+  return SG_OK;
+}
+
+sg_status hostStatePut(sg_host_ctx* ctx, sg_str key, sg_bytes value) {
+  CallGuard guard(ctx);
+  if (!guard.admitted()) return SG_ERR_CLOSED;
+  const std::string_view v = value.ptr == nullptr
+                                 ? std::string_view()
+                                 : std::string_view(reinterpret_cast<const char*>(value.ptr), value.len);
+  return ctx->services.state->put(ctx->instance_name, sv(key), v).code;
+}
+
+sg_status hostStateDelete(sg_host_ctx* ctx, sg_str key) {
+  CallGuard guard(ctx);
+  if (!guard.admitted()) return SG_ERR_CLOSED;
+  return ctx->services.state->erase(ctx->instance_name, sv(key)).code;
+}
+
+void hostMetric(sg_host_ctx* ctx, sg_str name, sg_metric_kind kind, double value) {
+  CallGuard guard(ctx);
+  if (!guard.admitted()) return;
+  ctx->metric(std::string(sv(name)), kind, value);
+}
+
+int64_t hostNow(sg_host_ctx*) { return wallClockNs(); }
+
+const sg_host kHostTable = {
+    sizeof(sg_host),
+    SG_ABI_VERSION(SG_ABI_MAJOR, SG_ABI_MINOR),
+    &hostLog,
+    &hostSetError,
+    &hostEmit,
+    &hostEmitBatch,
+    &hostStateGet,
+    &hostStatePut,
+    &hostStateDelete,
+    &hostMetric,
+    &hostNow,
+};
+
+}  // namespace
+
+const sg_host* hostTable() { return &kHostTable; }
+
+}  // namespace storegate

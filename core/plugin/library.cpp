@@ -1,0 +1,231 @@
+// Loading, ABI negotiation, descriptor checks and unloading of plugin libraries.
+#include "plugin/library.hpp"
+
+#include <dlfcn.h>
+
+#include <cstddef>
+#include <cstring>
+#include <fstream>
+
+namespace storegate {
+
+std::string abiVersionText(uint32_t v) {
+  return std::to_string(SG_ABI_VERSION_MAJOR(v)) + "." + std::to_string(SG_ABI_VERSION_MINOR(v));
+}
+
+std::string kindsText(sg_plugin_kind kinds) {
+  std::string out;
+  if ((kinds & SG_KIND_SOURCE) != 0) out += "source";
+  if ((kinds & SG_KIND_SINK) != 0) out += out.empty() ? "sink" : "+sink";
+  return out.empty() ? "none" : out;
+}
+
+namespace {
+
+std::string copy(sg_str s) { return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len); }
+
+bool validName(const std::string& n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char c : n) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+// Smallest table sizes a v1.0 plugin may hand over: up to and including the last v1.0 field.
+constexpr size_t kMinDescriptorSize = offsetof(sg_plugin_descriptor, vtable) + sizeof(void*);
+constexpr size_t kMinVtableSize = offsetof(sg_plugin_vtable, destroy) + sizeof(void*);
+constexpr size_t kMinPropertySize = offsetof(sg_property, allowed_count) + sizeof(size_t);
+
+// Validates and copies the descriptor; returns the problem or empty.
+std::string readDescriptor(const sg_plugin_descriptor* d, PluginInfo& info, sg_plugin_vtable& vt) {
+  if (d->struct_size < kMinDescriptorSize) {
+    return "descriptor struct_size " + std::to_string(d->struct_size) +
+           " is smaller than ABI 1.0's " + std::to_string(kMinDescriptorSize);
+  }
+  if (SG_ABI_VERSION_MAJOR(d->abi_version) != SG_ABI_MAJOR) {
+    return "descriptor claims ABI " + abiVersionText(d->abi_version) + "; this host speaks " +
+           abiVersionText(kHostAbiMin) + ".." + abiVersionText(kHostAbiMax);
+  }
+  info.name = copy(d->name);
+  info.version = copy(d->version);
+  info.vendor = copy(d->vendor);
+  info.description = copy(d->description);
+  info.abi_version = d->abi_version;
+  info.kinds = d->kinds;
+  info.flags = d->flags;
+  if (!validName(info.name)) {
+    return "plugin name '" + info.name + "' is not 1-64 characters of a-z, 0-9 and _";
+  }
+  if (info.kinds == SG_KIND_UNSPECIFIED || (info.kinds & ~(SG_KIND_SOURCE | SG_KIND_SINK)) != 0) {
+    return "plugin '" + info.name + "' declares kinds " + std::to_string(info.kinds) +
+           "; expected source, sink or both";
+  }
+  if (d->vtable == nullptr) return "plugin '" + info.name + "' has no vtable";
+  if (d->vtable->struct_size < kMinVtableSize) {
+    return "plugin '" + info.name + "' vtable struct_size " + std::to_string(d->vtable->struct_size) +
+           " is smaller than ABI 1.0's " + std::to_string(kMinVtableSize);
+  }
+  // Fields past the plugin's struct_size stay zero, i.e. absent.
+  std::memset(&vt, 0, sizeof vt);
+  std::memcpy(&vt, d->vtable, std::min<size_t>(d->vtable->struct_size, sizeof vt));
+  vt.struct_size = sizeof vt;
+  struct Required {
+    const char* name;
+    const void* fn;
+    bool needed;
+  };
+  const Required required[] = {
+      {"create", reinterpret_cast<const void*>(vt.create), true},
+      {"start", reinterpret_cast<const void*>(vt.start), true},
+      {"stop", reinterpret_cast<const void*>(vt.stop), true},
+      {"destroy", reinterpret_cast<const void*>(vt.destroy), true},
+      {"deliver", reinterpret_cast<const void*>(vt.deliver), info.isSink()},
+  };
+  for (const Required& r : required) {
+    if (r.needed && r.fn == nullptr) {
+      return "plugin '" + info.name + "' is missing required function '" + r.name + "'" +
+             (std::strcmp(r.name, "deliver") == 0 ? " (it declares kind sink)" : "");
+    }
+  }
+  if (d->property_count > 0 && d->properties == nullptr) {
+    return "plugin '" + info.name + "' declares " + std::to_string(d->property_count) +
+           " properties but no table";
+  }
+  for (size_t i = 0; i < d->property_count; ++i) {
+    const sg_property& p = d->properties[i];
+    if (p.struct_size < kMinPropertySize) {
+      return "plugin '" + info.name + "' property " + std::to_string(i) + " struct_size " +
+             std::to_string(p.struct_size) + " is smaller than ABI 1.0's " +
+             std::to_string(kMinPropertySize);
+    }
+    PropertySpec spec;
+    spec.name = copy(p.name);
+    spec.description = copy(p.description);
+    spec.default_value = copy(p.default_value);
+    spec.type = p.type;
+    spec.flags = p.flags;
+    spec.min = p.min;
+    spec.max = p.max;
+    for (size_t k = 0; k < p.allowed_count && p.allowed != nullptr; ++k) {
+      spec.allowed.push_back(copy(p.allowed[k]));
+    }
+    if (std::string why = checkPropertySpec(spec); !why.empty()) {
+      return "plugin '" + info.name + "': " + why;
+    }
+    for (const PropertySpec& other : info.properties) {
+      if (other.name == spec.name) {
+        return "plugin '" + info.name + "' declares property '" + spec.name + "' twice";
+      }
+    }
+    info.properties.push_back(std::move(spec));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& path,
+                                                   std::string& error) {
+  const std::string where = path.string() + ": ";
+  std::error_code fs_ec;
+  if (!std::filesystem::is_regular_file(path, fs_ec)) {
+    error = where + "no such plugin file";
+    return nullptr;
+  }
+  std::shared_ptr<PluginLibrary> lib(new PluginLibrary());
+  lib->path_ = std::filesystem::absolute(path, fs_ec);
+  std::error_code ec;
+  lib->lib_.load(lib->path_, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+                 ec);
+  if (ec) {
+    const char* dl = dlerror();
+    error = where + "cannot be loaded: " + (dl != nullptr ? std::string(dl) : ec.message());
+    return nullptr;
+  }
+  if (!lib->lib_.has(SG_PLUGIN_QUERY_SYMBOL)) {
+    error = where + "exports no '" SG_PLUGIN_QUERY_SYMBOL
+                    "' symbol: not a storegate plugin (build it with storegate_add_plugin)";
+    lib->lib_.unload();
+    return nullptr;
+  }
+  auto query = lib->lib_.get<const sg_plugin_descriptor*(uint32_t, uint32_t)>(SG_PLUGIN_QUERY_SYMBOL);
+  const sg_plugin_descriptor* d = nullptr;
+  try {
+    d = query(kHostAbiMin, kHostAbiMax);
+    if (d == nullptr) {
+      // Ask for any version at all, only to say which one it speaks.
+      const sg_plugin_descriptor* any = query(0, UINT32_MAX);
+      error = where + "speaks no ABI version this host supports (host: " +
+              abiVersionText(kHostAbiMin) + ".." + abiVersionText(kHostAbiMax) +
+              (any != nullptr && any->struct_size >= offsetof(sg_plugin_descriptor, name)
+                   ? ", plugin: " + abiVersionText(any->abi_version)
+                   : std::string()) +
+              ")";
+    } else if (std::string why = readDescriptor(d, lib->info_, lib->vtable_); !why.empty()) {
+      error = where + why;
+    }
+  } catch (...) {
+    error = where + "threw an exception from " SG_PLUGIN_QUERY_SYMBOL;
+  }
+  if (!error.empty()) {
+    lib->lib_.unload();
+    return nullptr;
+  }
+  return lib;
+}
+
+PluginLibrary::~PluginLibrary() {
+  // A library nobody unloaded explicitly stays mapped: its code may still be referenced
+  // (e.g. on a failure path). Boost would dlclose it here; prevent that.
+  if (lib_.is_loaded()) {
+    std::string ignored;
+    if (unsafe_reason_.empty()) unsafe_reason_ = "released without an explicit unload";
+    unload(ignored);
+  }
+}
+
+void PluginLibrary::markUnsafe(std::string reason) {
+  if (unsafe_reason_.empty()) unsafe_reason_ = std::move(reason);
+}
+
+namespace {
+// Libraries that may still run code: kept mapped for the life of the process.
+std::vector<boost::dll::shared_library>& retiredLibraries() {
+  static auto* retired = new std::vector<boost::dll::shared_library>();
+  return *retired;
+}
+}  // namespace
+
+UnloadOutcome PluginLibrary::unload(std::string& reason) {
+  if (!lib_.is_loaded()) return UnloadOutcome::Unloaded;
+  if (!info_.unloadSafe() || !unsafe_reason_.empty()) {
+    reason = !unsafe_reason_.empty() ? unsafe_reason_ : "plugin is not declared unload-safe";
+    retiredLibraries().push_back(std::move(lib_));  // moved-from lib_ no longer owns it
+    lib_ = boost::dll::shared_library();
+    return UnloadOutcome::Retired;
+  }
+  lib_.unload();
+  void* still = dlopen(path_.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  if (still != nullptr) {
+    dlclose(still);  // balance the reference RTLD_NOLOAD just took
+    reason = "dlclose left the library mapped (another reference or a unique symbol holds it)";
+    return UnloadOutcome::Retired;
+  }
+  return UnloadOutcome::Unloaded;
+}
+
+bool isMapped(const std::filesystem::path& path) {
+  std::ifstream maps("/proc/self/maps");
+  const std::string needle = path.string();
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.size() >= needle.size() &&
+        line.compare(line.size() - needle.size(), needle.size(), needle) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace storegate

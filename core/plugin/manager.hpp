@@ -1,0 +1,112 @@
+// The plugin host: finds plugin libraries, validates instance configs against what each
+// plugin declares, runs instances (and a delivery worker for each sink), applies config
+// changes, and hot-swaps a running instance to a new build of its library.
+// All lifecycle operations are serialized; queries may run concurrently with them.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "config/gateway_config.hpp"
+#include "delivery/sink_worker.hpp"
+#include "plugin/instance.hpp"
+
+namespace storegate {
+
+struct InstanceReport {
+  std::string name;
+  std::string plugin;
+  std::string version;
+  std::string library;
+  std::string state;
+  std::string kinds;
+  std::string last_error;
+  std::string health;
+  uint64_t emitted = 0;
+  uint64_t delivered = 0;
+  uint64_t dead_lettered = 0;
+  uint64_t calls_after_stop = 0;
+  nlohmann::json config;  // secrets masked
+};
+
+struct SwapReport {
+  bool swapped = false;
+  bool rolled_back = false;  // the new build failed to start; the old one runs again
+  std::string error;
+  std::string old_library;
+  std::string old_library_fate;  // "unloaded", "retired: <why>", "shared"
+};
+
+struct RetiredLibrary {
+  std::string path;
+  std::string reason;
+};
+
+class PluginManager {
+ public:
+  PluginManager(std::vector<std::filesystem::path> plugin_dirs, HostServices services,
+                EventBuffer& buffer, DeliveryOptions delivery = {});
+  ~PluginManager();  // stops everything
+
+  // Plugin name → library file, from `<name>.so` files in the plugin directories (the
+  // first directory wins).
+  [[nodiscard]] std::map<std::string, std::filesystem::path> discover() const;
+
+  // Checks an instance spec without running anything: the library loads, speaks our ABI,
+  // is the plugin named, and the config satisfies its properties.
+  [[nodiscard]] ConfigErrors validate(const InstanceSpec& spec);
+
+  // Loads, creates and starts an instance. A plugin that fails is kept, in state
+  // `failed` with its reason; the error is also returned.
+  Status add(const InstanceSpec& spec);
+  // Stops, destroys and unloads an instance.
+  Status remove(const std::string& name);
+  // Applies a changed spec: through reconfigure when every change is reloadable and the
+  // plugin supports it, by hot swap when only the library changed, else by restart.
+  Status update(const InstanceSpec& spec);
+  // Blue/green to a new build of the instance's plugin at `library` (a new path).
+  SwapReport hotSwap(const std::string& name, const std::filesystem::path& library);
+
+  // Stops sources, waits up to `drain` for sinks to deliver what is buffered, stops sinks.
+  void stopAll(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
+
+  [[nodiscard]] std::vector<InstanceReport> list();
+  [[nodiscard]] std::optional<InstanceReport> get(const std::string& name);
+  [[nodiscard]] std::vector<RetiredLibrary> retired() const;
+  [[nodiscard]] std::vector<std::string> names() const;
+
+ private:
+  struct Entry {
+    InstanceSpec spec;
+    std::shared_ptr<InstanceSlot> slot = std::make_shared<InstanceSlot>();
+    std::unique_ptr<SinkWorker> worker;
+  };
+
+  std::shared_ptr<PluginLibrary> openLibrary(const std::filesystem::path& path, std::string& error);
+  std::optional<std::filesystem::path> locate(const InstanceSpec& spec, std::string& error) const;
+  // Builds and creates (not starts) an instance of `lib` for `spec`.
+  std::shared_ptr<PluginInstance> build(const InstanceSpec& spec, std::shared_ptr<PluginLibrary> lib,
+                                        ConfigErrors& errors);
+  void retire(const std::shared_ptr<PluginInstance>& inst, std::string& fate);
+  void stopEntry(Entry& entry);
+  void waitForSinks(const std::map<std::string, std::unique_ptr<Entry>>& entries,
+                    std::chrono::milliseconds drain);
+  InstanceReport report(const Entry& entry) const;
+
+  const std::vector<std::filesystem::path> plugin_dirs_;
+  const HostServices services_;
+  EventBuffer& buffer_;
+  const DeliveryOptions delivery_;
+
+  std::mutex lifecycle_mu_;  // serializes add/remove/update/swap
+  mutable std::mutex mu_;    // guards the maps below
+  std::map<std::string, std::unique_ptr<Entry>> entries_;
+  std::map<std::filesystem::path, std::weak_ptr<PluginLibrary>> libraries_;
+  std::vector<RetiredLibrary> retired_;
+};
+
+}  // namespace storegate
