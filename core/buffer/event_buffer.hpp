@@ -44,6 +44,9 @@ class EventBuffer {
   virtual bool waitForMore(uint64_t after, std::chrono::milliseconds timeout) = 0;
   virtual void wakeAll() = 0;
 
+  // Makes a sink known, so retention keeps what it has not acknowledged yet, even before
+  // its first commit. Idempotent.
+  virtual void registerSink(std::string_view sink) = 0;
   // Sinks' cursors: the last sequence a sink acknowledged (0: nothing yet).
   [[nodiscard]] virtual uint64_t cursor(std::string_view sink) = 0;
   virtual Status commitCursor(std::string_view sink, uint64_t sequence) = 0;

@@ -55,6 +55,11 @@ void MemoryBuffer::wakeAll() {
   more_.notify_all();
 }
 
+void MemoryBuffer::registerSink(std::string_view sink) {
+  std::lock_guard lock(mu_);
+  if (cursors_.find(sink) == cursors_.end()) cursors_.emplace(std::string(sink), 0);
+}
+
 uint64_t MemoryBuffer::cursor(std::string_view sink) {
   std::lock_guard lock(mu_);
   const auto it = cursors_.find(sink);

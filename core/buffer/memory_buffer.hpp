@@ -20,6 +20,7 @@ class MemoryBuffer final : public EventBuffer, public StateStore {
   std::vector<Event> readAfter(uint64_t after, size_t max_events, size_t max_bytes) override;
   bool waitForMore(uint64_t after, std::chrono::milliseconds timeout) override;
   void wakeAll() override;
+  void registerSink(std::string_view sink) override;
   uint64_t cursor(std::string_view sink) override;
   Status commitCursor(std::string_view sink, uint64_t sequence) override;
   Status deadLetter(std::string_view sink, const Event& event, std::string_view reason) override;

@@ -101,6 +101,7 @@ class Reader {
     return p.is_absolute() ? p : (base_ / p).lexically_normal();
   }
   ConfigErrors& errors() { return errors_; }
+  const std::filesystem::path& baseDir() const { return base_; }
 
   static std::string join(const std::string& path, const std::string& key) {
     return path.empty() ? key : path + "." + key;
@@ -167,6 +168,7 @@ void readPlugins(Reader& r, const nlohmann::json& plugins, std::vector<InstanceS
     r.unknownKeys(p, path, {"name", "plugin", "library", "enabled", "config"});
     InstanceSpec spec;
     spec.path = path;
+    spec.base_dir = r.baseDir();
     spec.plugin = r.string(p, path, "plugin", "", true);
     spec.name = r.string(p, path, "name", spec.plugin);
     if (!validInstanceName(spec.name)) {

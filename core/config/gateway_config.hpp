@@ -29,6 +29,7 @@ struct InstanceSpec {
   bool enabled = true;
   nlohmann::json config = nlohmann::json::object();
   std::string path;                 // where it sits in the file, for errors: "plugins[2]"
+  std::filesystem::path base_dir;   // the config file's directory, for relative paths
 
   bool operator==(const InstanceSpec& o) const {
     return name == o.name && plugin == o.plugin && library == o.library && enabled == o.enabled &&

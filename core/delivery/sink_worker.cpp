@@ -36,6 +36,7 @@ void SinkWorker::pause(std::chrono::milliseconds d) {
 void SinkWorker::run() {
   std::mt19937_64 rng(std::random_device{}());
   std::chrono::milliseconds backoff = options_.initial_backoff;
+  buffer_.registerSink(sink_name_);
   uint64_t cursor = buffer_.cursor(sink_name_);
   while (!stopping_.load()) {
     std::vector<Event> batch =

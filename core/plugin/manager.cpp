@@ -80,7 +80,8 @@ ConfigErrors PluginManager::validate(const InstanceSpec& spec) {
     errors.push_back({spec.path + ".library", path->string() + " holds plugin '" + lib->info().name +
                                                   "', not '" + spec.plugin + "'"});
   } else {
-    (void)resolveConfig(lib->info().properties, spec.config, spec.path + ".config", errors);
+    (void)resolveConfig(lib->info().properties, spec.config, spec.path + ".config", errors,
+                            spec.base_dir);
   }
   // Drop our hold; an unused library is closed again right away.
   std::string fate;
@@ -91,7 +92,8 @@ ConfigErrors PluginManager::validate(const InstanceSpec& spec) {
 std::shared_ptr<PluginInstance> PluginManager::build(const InstanceSpec& spec,
                                                      std::shared_ptr<PluginLibrary> lib,
                                                      ConfigErrors& errors) {
-  auto resolved = resolveConfig(lib->info().properties, spec.config, spec.path + ".config", errors);
+  auto resolved = resolveConfig(lib->info().properties, spec.config, spec.path + ".config", errors,
+                            spec.base_dir);
   if (!resolved) return nullptr;
   auto inst = std::make_shared<PluginInstance>(spec.name, std::move(lib), std::move(*resolved), services_);
   (void)inst->create();  // a failure leaves it `failed` with its reason
@@ -208,7 +210,8 @@ Status PluginManager::update(const InstanceSpec& spec) {
   if (running && current.plugin == spec.plugin && current.library == spec.library &&
       current.enabled == spec.enabled) {
     ConfigErrors errors;
-    auto resolved = resolveConfig(inst->info().properties, spec.config, spec.path + ".config", errors);
+    auto resolved = resolveConfig(inst->info().properties, spec.config, spec.path + ".config", errors,
+                                  spec.base_dir);
     if (!resolved) return Status::invalid(errors.front().text());
     bool all_reloadable = true;
     for (const std::string& changed : resolved->changedFrom(inst->config())) {

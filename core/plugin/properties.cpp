@@ -242,7 +242,7 @@ std::vector<std::string> ResolvedConfig::changedFrom(const ResolvedConfig& other
 
 std::optional<ResolvedConfig> resolveConfig(const std::vector<PropertySpec>& specs,
                                             const nlohmann::json& given, const std::string& path,
-                                            ConfigErrors& errors) {
+                                            ConfigErrors& errors, const std::filesystem::path& base_dir) {
   const size_t errors_before = errors.size();
   std::map<std::string, const PropertySpec*> by_name;
   for (const PropertySpec& s : specs) by_name[s.name] = &s;
@@ -273,6 +273,11 @@ std::optional<ResolvedConfig> resolveConfig(const std::vector<PropertySpec>& spe
       why = "is required (" + std::string(propertyTypeName(spec.type)) + ": " + spec.description + ")";
     }
     if (!why.empty()) errors.push_back({path + "." + spec.name, why});
+    if (why.empty() && (spec.flags & SG_PROP_PATH) != 0 && !value.text.empty() && !base_dir.empty() &&
+        std::filesystem::path(value.text).is_relative()) {
+      value.text = (base_dir / value.text).lexically_normal().string();
+      value.json = value.text;
+    }
     names.push_back(spec.name);
     values.push_back(std::move(value));
     secret.push_back(spec.secret());

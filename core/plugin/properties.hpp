@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,10 +67,12 @@ class ResolvedConfig {
 // Validates `given` (the instance's `config` mapping) against `specs`. Every problem is
 // appended to `errors` with a path below `path`; returns nullopt when there was any.
 // Nested mappings address dotted names: {tls: {ca_file: x}} sets "tls.ca_file".
+// Relative values of SG_PROP_PATH properties are resolved against `base_dir` when set.
 [[nodiscard]] std::optional<ResolvedConfig> resolveConfig(const std::vector<PropertySpec>& specs,
                                                           const nlohmann::json& given,
                                                           const std::string& path,
-                                                          ConfigErrors& errors);
+                                                          ConfigErrors& errors,
+                                                          const std::filesystem::path& base_dir = {});
 
 // Checks a declaration itself (type known, default valid for the type, enum values);
 // returns the problem or empty.

@@ -5,7 +5,7 @@ namespace {
 using storegate::sdk::Property;
 
 constexpr sg_property kProperties[] = {
-    Property::String("path", "File the JSON Lines go to; rotated files get .1, .2, ...").required(),
+    Property::String("path", "File the JSON Lines go to; rotated files get .1, .2, ...").required().path(),
     Property::Size("max_file_size", "Rotate when the file would grow past this").defaultValue("64MiB").min(1024),
     Property::Int("max_files", "Rotated files kept besides the current one").defaultValue("5").range(0, 1000),
     Property::Bool("fsync", "fdatasync after every batch (slower; survives power loss)").defaultValue("false"),

@@ -122,7 +122,9 @@ enum {
   SG_PROP_SECRET = 1u << 1,     /* never logged, echoed or shown by the host */
   SG_PROP_RELOADABLE = 1u << 2, /* may change through `reconfigure` without a restart */
   SG_PROP_HAS_MIN = 1u << 3,    /* `min` applies (INT, DOUBLE, DURATION, SIZE) */
-  SG_PROP_HAS_MAX = 1u << 4     /* `max` applies */
+  SG_PROP_HAS_MAX = 1u << 4,    /* `max` applies */
+  SG_PROP_PATH = 1u << 5        /* STRING naming a file or directory: the host resolves a
+                                   relative value against the config file's directory */
 };
 
 /* One config property a plugin accepts. Durations bound in milliseconds, sizes in bytes. */

@@ -96,6 +96,8 @@ class Property {
   constexpr Property required() const { return with(SG_PROP_REQUIRED); }
   constexpr Property secret() const { return with(SG_PROP_SECRET); }
   constexpr Property reloadable() const { return with(SG_PROP_RELOADABLE); }
+  // A file or directory; the host makes a relative value absolute (config file's dir).
+  constexpr Property path() const { return with(SG_PROP_PATH); }
   constexpr Property min(double v) const {
     Property c = with(SG_PROP_HAS_MIN);
     c.p_.min = v;

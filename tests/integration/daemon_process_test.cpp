@@ -1,0 +1,125 @@
+// The real storegated binary as a process: flags, config errors, signals.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.hpp"
+
+namespace storegate {
+namespace {
+
+class Daemon : public ::testing::Test {
+ protected:
+  test::TempDir dir_;
+
+  std::filesystem::path writeConfig(const std::string& greeting, const std::string& extra = "") {
+    const auto path = dir_ / "storegate.yaml";
+    test::writeFile(path, "store_id: store-0042\n"
+                          "data_dir: data\n"
+                          "plugin_dirs: [\"" + test::pluginDir().string() + "\"]\n"
+                          "log: {level: debug, file: daemon.log}\n"
+                          "plugins:\n"
+                          "  - name: greeter\n"
+                          "    plugin: hello\n"
+                          "    config: {interval: 20ms, greeting: \"" + greeting + "\"}\n"
+                          "  - name: out\n"
+                          "    plugin: file_sink\n"
+                          "    config: {path: events.jsonl}\n" + extra);
+    return path;
+  }
+
+  std::string eventsText() { return test::readFile(dir_ / "events.jsonl"); }
+};
+
+}  // namespace
+
+TEST_F(Daemon, VersionNamesTheAbiRange) {
+  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--version"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("storegated "), std::string::npos);
+  EXPECT_NE(out.find("plugin ABI 1.0..1.0"), std::string::npos) << out;
+}
+
+TEST_F(Daemon, UnknownFlagIsAUsageError) {
+  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--frobnicate"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("unknown argument '--frobnicate'"), std::string::npos) << out;
+}
+
+TEST_F(Daemon, CheckConfigAcceptsAValidConfig) {
+  const auto config = writeConfig("hi");
+  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--check-config", "--config", config.string()});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("valid"), std::string::npos);
+}
+
+TEST_F(Daemon, CheckConfigListsEveryErrorByPathAndExitsTwo) {
+  const auto config = dir_ / "bad.yaml";
+  test::writeFile(config, "store_id: s\n"
+                          "data_dir: d\n"
+                          "plugin_dirs: [\"" + test::pluginDir().string() + "\"]\n"
+                          "plugins:\n"
+                          "  - {name: a, plugin: hello, config: {interval: 2 weeks, colour: red}}\n"
+                          "  - {name: b, plugin: file_sink, config: {max_files: 5000}}\n"
+                          "  - {name: c, plugin: teleporter}\n");
+  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--check-config", "--config", config.string()});
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("5 errors"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugins[0].config.interval: must be a duration"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugins[0].config.colour: unknown property"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugins[1].config.max_files: 5000 is not in 0..1000"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugins[1].config.path: is required"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugins[2].plugin: no plugin 'teleporter'"), std::string::npos) << out;
+}
+
+TEST_F(Daemon, ABadConfigNeverStartsTheDaemon) {
+  const auto config = dir_ / "bad.yaml";
+  test::writeFile(config, "store_id: s\ndata_dir: d\nplugins: 7\n");
+  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--config", config.string()});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("plugins: must be a list"), std::string::npos) << out;
+  EXPECT_NE(out.find("not started"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "d"));
+}
+
+TEST_F(Daemon, RunsReloadsOnSighupRefusesABadReloadAndStopsCleanly) {
+  const auto config = writeConfig("hello");
+  test::Process daemon(test::storegatedPath(), {"--config", config.string()}, dir_ / "stderr.log");
+  ASSERT_TRUE(test::waitUntil([&] { return eventsText().find("\"greeting\":\"hello\"") != std::string::npos; }))
+      << daemon.output();
+
+  // A reloadable change is applied in place.
+  writeConfig("welcome");
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(test::waitUntil([&] { return eventsText().find("\"greeting\":\"welcome\"") != std::string::npos; }))
+      << daemon.output();
+
+  // A broken file is refused as a whole; the daemon runs on with what it had.
+  test::writeFile(config, "store_id: store-0042\nplugins: [{plugin: hello, config: {interval: never}}]\n");
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(test::waitUntil([&] { return daemon.output().find("reload refused") != std::string::npos; }))
+      << daemon.output();
+  EXPECT_TRUE(daemon.running());
+
+  // A new instance appears by reload.
+  writeConfig("welcome", "  - name: second\n    plugin: hello\n    config: {interval: 20ms, greeting: \"second\"}\n");
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(test::waitUntil([&] { return eventsText().find("\"source\":\"second\"") != std::string::npos; }))
+      << daemon.output();
+
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0) << daemon.output();
+  const std::string log = test::readFile(dir_ / "daemon.log");
+  EXPECT_NE(log.find("msg=\"stopped cleanly\""), std::string::npos) << log;
+  EXPECT_NE(log.find("msg=\"config reloaded\" added=1 removed=0 changed=0"), std::string::npos) << log;
+}
+
+TEST_F(Daemon, ListPluginsShowsWhatIsInstalled) {
+  const auto config = writeConfig("hi");
+  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--list-plugins", "--config", config.string()});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("hello\t1.0.0\tsource\tABI 1.0"), std::string::npos) << out;
+  EXPECT_NE(out.find("file_sink\t1.0.0\tsink\tABI 1.0"), std::string::npos) << out;
+}
+
+}  // namespace storegate

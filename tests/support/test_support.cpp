@@ -1,0 +1,135 @@
+// Test helpers: temp dirs, files, bounded waits and child processes.
+#include "support/test_support.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace storegate::test {
+
+std::filesystem::path pluginDir() { return STOREGATE_TEST_PLUGIN_DIR; }
+std::filesystem::path fixtureDir() { return STOREGATE_TEST_FIXTURE_DIR; }
+std::filesystem::path sourceDir() { return STOREGATE_TEST_SOURCE_DIR; }
+std::filesystem::path storegatedPath() { return STOREGATED_PATH; }
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "storegate-test-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void writeFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+std::vector<std::string> readLines(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+Process::Process(const std::filesystem::path& program, const std::vector<std::string>& args,
+                 const std::filesystem::path& output_file)
+    : output_file_(output_file) {
+  std::vector<std::string> argv_storage;
+  argv_storage.push_back(program.string());
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+      ::close(fd);
+    }
+    // The test runner may block signals; the daemon must start with a clean mask.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+}
+
+Process::~Process() {
+  if (!reaped_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, &status_, 0);
+  }
+}
+
+void Process::signal(int sig) const {
+  if (!reaped_) ::kill(pid_, sig);
+}
+
+bool Process::running() {
+  if (reaped_) return false;
+  const pid_t r = waitpid(pid_, &status_, WNOHANG);
+  if (r == pid_) reaped_ = true;
+  return !reaped_;
+}
+
+int Process::wait(std::chrono::milliseconds timeout) {
+  if (!waitUntil([this] { return !running(); }, timeout)) return kTimedOut;
+  if (WIFEXITED(status_)) return WEXITSTATUS(status_);
+  if (WIFSIGNALED(status_)) return -WTERMSIG(status_);
+  return kTimedOut;
+}
+
+std::string Process::output() const { return readFile(output_file_); }
+
+std::pair<int, std::string> runProgram(const std::filesystem::path& program,
+                                       const std::vector<std::string>& args,
+                                       std::chrono::milliseconds timeout) {
+  std::random_device rd;
+  const auto out = std::filesystem::temp_directory_path() /
+                   ("storegate-run-" + std::to_string(getpid()) + "-" + std::to_string(rd()) + ".log");
+  int code = 0;
+  std::string output;
+  {
+    Process p(program, args, out);
+    code = p.wait(timeout);
+    output = p.output();
+  }
+  std::error_code ec;
+  std::filesystem::remove(out, ec);
+  return {code, output};
+}
+
+}  // namespace storegate::test

@@ -1,0 +1,112 @@
+#include "config/gateway_config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace storegate {
+namespace {
+
+std::string joined(const ConfigErrors& errors) {
+  std::string s;
+  for (const auto& e : errors) s += e.text() + "\n";
+  return s;
+}
+
+}  // namespace
+
+TEST(GatewayConfig, ParsesAFullConfigAndResolvesPathsAgainstTheFile) {
+  ConfigErrors errors;
+  auto cfg = parseConfig(R"(
+store_id: store-0042
+data_dir: var/data
+plugin_dirs: [plugins, /opt/vendor/plugins]
+log: {level: debug, format: json, file: var/log.txt, syslog: true}
+buffer: {durability: batch}
+plugins:
+  - name: front_door
+    plugin: hello
+    config: {greeting: "hi", interval: 5s}
+  - plugin: file_sink
+    enabled: false
+    library: lib/file_sink-2.so
+)", "/etc/storegate", errors);
+  ASSERT_TRUE(cfg) << joined(errors);
+  EXPECT_EQ(cfg->store_id, "store-0042");
+  EXPECT_EQ(cfg->data_dir, "/etc/storegate/var/data");
+  ASSERT_EQ(cfg->plugin_dirs.size(), 2u);
+  EXPECT_EQ(cfg->plugin_dirs[0], "/etc/storegate/plugins");
+  EXPECT_EQ(cfg->plugin_dirs[1], "/opt/vendor/plugins");
+  EXPECT_EQ(cfg->log.level, LogLevel::Debug);
+  EXPECT_TRUE(cfg->log.json);
+  EXPECT_TRUE(cfg->log.syslog);
+  EXPECT_EQ(cfg->buffer.durability, Durability::Batch);
+  ASSERT_EQ(cfg->plugins.size(), 2u);
+  EXPECT_EQ(cfg->plugins[0].config["greeting"], "hi");
+  EXPECT_EQ(cfg->plugins[0].config["interval"], "5s");
+  EXPECT_EQ(cfg->plugins[1].name, "file_sink");  // defaults to the plugin name
+  EXPECT_FALSE(cfg->plugins[1].enabled);
+  EXPECT_EQ(cfg->plugins[1].library, "/etc/storegate/lib/file_sink-2.so");
+}
+
+TEST(GatewayConfig, YamlScalarsGetTypesButQuotedOnesStayStrings) {
+  ConfigErrors errors;
+  auto cfg = parseConfig(R"(
+store_id: s
+data_dir: d
+plugins:
+  - {plugin: p, config: {a: 12, b: "12", c: true, d: 1.5, e: -3, f: ~, g: [1, x]}}
+)", "/", errors);
+  ASSERT_TRUE(cfg) << joined(errors);
+  const auto& c = cfg->plugins[0].config;
+  EXPECT_TRUE(c["a"].is_number_integer());
+  EXPECT_TRUE(c["b"].is_string());
+  EXPECT_TRUE(c["c"].is_boolean());
+  EXPECT_TRUE(c["d"].is_number_float());
+  EXPECT_EQ(c["e"], -3);
+  EXPECT_TRUE(c["f"].is_null());
+  EXPECT_EQ(c["g"], nlohmann::json::array({1, "x"}));
+}
+
+TEST(GatewayConfig, ListsEveryErrorByPath) {
+  ConfigErrors errors;
+  auto cfg = parseConfig(R"(
+data_dir: 7
+colour: blue
+log: {level: loud}
+buffer: {durability: maybe}
+plugins:
+  - name: Front Door
+    plugin: hello
+  - name: dup
+    plugin: hello
+  - name: dup
+    config: [1]
+)", "/", errors);
+  EXPECT_FALSE(cfg);
+  const std::string all = joined(errors);
+  EXPECT_NE(all.find("store_id: is required"), std::string::npos) << all;
+  EXPECT_NE(all.find("data_dir: must be a string"), std::string::npos) << all;
+  EXPECT_NE(all.find("colour: unknown key"), std::string::npos) << all;
+  EXPECT_NE(all.find("log.level: 'loud' is not one of"), std::string::npos) << all;
+  EXPECT_NE(all.find("buffer.durability: 'maybe' is not one of: sync, batch, none"), std::string::npos) << all;
+  EXPECT_NE(all.find("plugins[0].name: 'Front Door' must be"), std::string::npos) << all;
+  EXPECT_NE(all.find("plugins[2].name: 'dup' is used by another instance"), std::string::npos) << all;
+  EXPECT_NE(all.find("plugins[2].plugin: is required"), std::string::npos) << all;
+  EXPECT_NE(all.find("plugins[2].config: must be a mapping"), std::string::npos) << all;
+}
+
+TEST(GatewayConfig, ReportsYamlSyntaxErrorsWithTheirLine) {
+  ConfigErrors errors;
+  EXPECT_FALSE(parseConfig("store_id: s\nplugins: [\n  - {", "/", errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].text().find("line "), std::string::npos);
+  EXPECT_NE(errors[0].text().find("YAML syntax error"), std::string::npos);
+}
+
+TEST(GatewayConfig, MissingFileSaysSo) {
+  ConfigErrors errors;
+  EXPECT_FALSE(loadConfigFile("/nonexistent/storegate.yaml", errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].text().find("cannot be read"), std::string::npos);
+}
+
+}  // namespace storegate
