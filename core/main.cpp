@@ -84,8 +84,9 @@ int run(const std::filesystem::path& config_path) {
   auto config = storegate::loadAndValidate(config_path, defaults, errors);
   if (!config) {
     printErrors(errors, config_path);
-    std::cerr << "storegated: not started; fix the errors above (storegated --check-config --config "
-              << config_path.string() << " re-checks)\n";
+    std::cerr
+        << "storegated: not started; fix the errors above (storegated --check-config --config "
+        << config_path.string() << " re-checks)\n";
     return kExitConfig;
   }
   if (auto err = storegate::Logger::instance().configure(config->log)) {

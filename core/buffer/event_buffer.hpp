@@ -61,7 +61,8 @@ class EventBuffer {
 class StateStore {
  public:
   virtual ~StateStore() = default;
-  [[nodiscard]] virtual std::optional<std::string> get(std::string_view ns, std::string_view key) = 0;
+  [[nodiscard]] virtual std::optional<std::string> get(std::string_view ns,
+                                                       std::string_view key) = 0;
   virtual Status put(std::string_view ns, std::string_view key, std::string_view value) = 0;
   virtual Status erase(std::string_view ns, std::string_view key) = 0;
 };

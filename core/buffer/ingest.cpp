@@ -1,9 +1,8 @@
 // Copy, complete and validate events on their way into the buffer.
 #include "buffer/ingest.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "common/time.hpp"
@@ -31,8 +30,8 @@ bool isJsonContentType(std::string_view ct) {
 }
 
 bool validTypeChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
 }
 
 }  // namespace
@@ -41,14 +40,14 @@ std::string validateEvent(const Event& e, const IngestLimits& limits) {
   if (e.type.empty()) return "type is empty (every event needs one, e.g. store.pos.receipt)";
   if (e.type.size() > 128) return "type is longer than 128 characters";
   for (char c : e.type) {
-    if (!validTypeChar(c)) return "type '" + e.type + "' may only hold letters, digits, '.', '_', '-'";
+    if (!validTypeChar(c))
+      return "type '" + e.type + "' may only hold letters, digits, '.', '_', '-'";
   }
   if (e.data.size() > limits.max_data_bytes) {
     return "data is " + std::to_string(e.data.size()) + " bytes, more than the limit of " +
            std::to_string(limits.max_data_bytes);
   }
-  if (isJsonContentType(e.datacontenttype) && !e.data.empty() &&
-      !nlohmann::json::accept(e.data)) {
+  if (isJsonContentType(e.datacontenttype) && !e.data.empty() && !nlohmann::json::accept(e.data)) {
     return "data is not valid JSON but datacontenttype is '" + e.datacontenttype + "'";
   }
   return {};

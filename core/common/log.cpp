@@ -12,18 +12,23 @@ namespace storegate {
 
 std::string_view toString(LogLevel level) {
   switch (level) {
-    case LogLevel::Trace: return "trace";
-    case LogLevel::Debug: return "debug";
-    case LogLevel::Info: return "info";
-    case LogLevel::Warn: return "warn";
-    case LogLevel::Error: return "error";
+    case LogLevel::Trace:
+      return "trace";
+    case LogLevel::Debug:
+      return "debug";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Warn:
+      return "warn";
+    case LogLevel::Error:
+      return "error";
   }
   return "info";
 }
 
 std::optional<LogLevel> parseLogLevel(std::string_view text) {
-  for (LogLevel l : {LogLevel::Trace, LogLevel::Debug, LogLevel::Info, LogLevel::Warn,
-                     LogLevel::Error}) {
+  for (LogLevel l :
+       {LogLevel::Trace, LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error}) {
     if (toString(l) == text) return l;
   }
   return std::nullopt;
@@ -75,11 +80,21 @@ bool needsQuoting(std::string_view v) {
 void appendEscaped(std::string& out, std::string_view v) {
   for (char c : v) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -116,10 +131,14 @@ void appendJson(std::string& out, std::string_view key, std::string_view value) 
 int syslogPriority(LogLevel level) {
   switch (level) {
     case LogLevel::Trace:
-    case LogLevel::Debug: return LOG_DEBUG;
-    case LogLevel::Info: return LOG_INFO;
-    case LogLevel::Warn: return LOG_WARNING;
-    case LogLevel::Error: return LOG_ERR;
+    case LogLevel::Debug:
+      return LOG_DEBUG;
+    case LogLevel::Info:
+      return LOG_INFO;
+    case LogLevel::Warn:
+      return LOG_WARNING;
+    case LogLevel::Error:
+      return LOG_ERR;
   }
   return LOG_INFO;
 }

@@ -22,10 +22,10 @@ enum class LogLevel { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4 };
 
 struct LogOptions {
   LogLevel level = LogLevel::Info;
-  bool json = false;      // JSON lines instead of logfmt
-  bool console = true;    // stderr
-  std::string file;       // appended to when not empty
-  bool syslog = false;    // LOG_DAEMON facility, ident "storegated"
+  bool json = false;    // JSON lines instead of logfmt
+  bool console = true;  // stderr
+  std::string file;     // appended to when not empty
+  bool syslog = false;  // LOG_DAEMON facility, ident "storegated"
   size_t ring_size = 1000;
 };
 
@@ -70,16 +70,20 @@ inline void logAt(LogLevel level, std::string_view component, std::string_view m
   Logger& l = Logger::instance();
   if (l.enabled(level)) l.write(level, component, message, fields);
 }
-inline void logDebug(std::string_view c, std::string_view m, std::initializer_list<LogField> f = {}) {
+inline void logDebug(std::string_view c, std::string_view m,
+                     std::initializer_list<LogField> f = {}) {
   logAt(LogLevel::Debug, c, m, f);
 }
-inline void logInfo(std::string_view c, std::string_view m, std::initializer_list<LogField> f = {}) {
+inline void logInfo(std::string_view c, std::string_view m,
+                    std::initializer_list<LogField> f = {}) {
   logAt(LogLevel::Info, c, m, f);
 }
-inline void logWarn(std::string_view c, std::string_view m, std::initializer_list<LogField> f = {}) {
+inline void logWarn(std::string_view c, std::string_view m,
+                    std::initializer_list<LogField> f = {}) {
   logAt(LogLevel::Warn, c, m, f);
 }
-inline void logError(std::string_view c, std::string_view m, std::initializer_list<LogField> f = {}) {
+inline void logError(std::string_view c, std::string_view m,
+                     std::initializer_list<LogField> f = {}) {
   logAt(LogLevel::Error, c, m, f);
 }
 

@@ -52,12 +52,18 @@ std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
   std::string_view unit;
   if (!splitNumber(text, n, unit)) return std::nullopt;
   uint64_t factor = 0;
-  if (unit.empty() || unit == "ms") factor = 1;
-  else if (unit == "s") factor = 1000;
-  else if (unit == "m" || unit == "min") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else if (unit == "d") factor = 86'400'000;
-  else return std::nullopt;
+  if (unit.empty() || unit == "ms")
+    factor = 1;
+  else if (unit == "s")
+    factor = 1000;
+  else if (unit == "m" || unit == "min")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
+  else
+    return std::nullopt;
   const auto ms = scaled(n, factor);
   if (!ms || *ms > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
   return std::chrono::milliseconds(static_cast<int64_t>(*ms));
@@ -72,8 +78,14 @@ std::optional<uint64_t> parseSize(std::string_view text) {
     uint64_t factor;
   };
   static constexpr Unit kUnits[] = {
-      {"", 1},         {"B", 1},           {"KB", 1000},          {"MB", 1000'000},
-      {"GB", 1000'000'000}, {"KiB", 1024}, {"MiB", 1024 * 1024}, {"GiB", 1024ull * 1024 * 1024},
+      {"", 1},
+      {"B", 1},
+      {"KB", 1000},
+      {"MB", 1000'000},
+      {"GB", 1000'000'000},
+      {"KiB", 1024},
+      {"MiB", 1024 * 1024},
+      {"GiB", 1024ull * 1024 * 1024},
   };
   for (const Unit& u : kUnits) {
     if (u.name == unit) return scaled(n, u.factor);

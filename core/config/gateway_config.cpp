@@ -36,7 +36,8 @@ nlohmann::json scalarToJson(const YAML::Node& node) {
 
 nlohmann::json toJson(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Scalar: return scalarToJson(node);
+    case YAML::NodeType::Scalar:
+      return scalarToJson(node);
     case YAML::NodeType::Sequence: {
       nlohmann::json a = nlohmann::json::array();
       for (const auto& item : node) a.push_back(toJson(item));
@@ -47,7 +48,8 @@ nlohmann::json toJson(const YAML::Node& node) {
       for (const auto& kv : node) o[kv.first.as<std::string>()] = toJson(kv.second);
       return o;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -120,8 +122,11 @@ void readLog(Reader& r, const nlohmann::json& log, LogOptions& out) {
   }
   r.unknownKeys(log, "log", {"level", "format", "file", "syslog", "console"});
   const std::string level = r.string(log, "log", "level", "info");
-  if (auto l = parseLogLevel(level)) out.level = *l;
-  else r.errors().push_back({"log.level", "'" + level + "' is not one of: trace, debug, info, warn, error"});
+  if (auto l = parseLogLevel(level))
+    out.level = *l;
+  else
+    r.errors().push_back(
+        {"log.level", "'" + level + "' is not one of: trace, debug, info, warn, error"});
   const std::string format = r.string(log, "log", "format", "text");
   if (format != "text" && format != "json") {
     r.errors().push_back({"log.format", "'" + format + "' is not one of: text, json"});
@@ -141,10 +146,14 @@ void readBuffer(Reader& r, const nlohmann::json& buffer, BufferOptions& out) {
   }
   r.unknownKeys(buffer, "buffer", {"durability", "backend"});
   const std::string d = r.string(buffer, "buffer", "durability", "sync");
-  if (d == "sync") out.durability = Durability::Sync;
-  else if (d == "batch") out.durability = Durability::Batch;
-  else if (d == "none") out.durability = Durability::None;
-  else r.errors().push_back({"buffer.durability", "'" + d + "' is not one of: sync, batch, none"});
+  if (d == "sync")
+    out.durability = Durability::Sync;
+  else if (d == "batch")
+    out.durability = Durability::Batch;
+  else if (d == "none")
+    out.durability = Durability::None;
+  else
+    r.errors().push_back({"buffer.durability", "'" + d + "' is not one of: sync, batch, none"});
   out.backend = r.string(buffer, "buffer", "backend", "memory");
   if (out.backend != "memory") {
     r.errors().push_back({"buffer.backend", "'" + out.backend + "' is not one of: memory"});
@@ -172,15 +181,18 @@ void readPlugins(Reader& r, const nlohmann::json& plugins, std::vector<InstanceS
     spec.plugin = r.string(p, path, "plugin", "", true);
     spec.name = r.string(p, path, "name", spec.plugin);
     if (!validInstanceName(spec.name)) {
-      r.errors().push_back({path + ".name", "'" + spec.name + "' must be 1-64 characters of a-z, 0-9, _ and -"});
+      r.errors().push_back(
+          {path + ".name", "'" + spec.name + "' must be 1-64 characters of a-z, 0-9, _ and -"});
     } else if (!names.insert(spec.name).second) {
       r.errors().push_back({path + ".name", "'" + spec.name + "' is used by another instance"});
     }
     spec.library = r.pathValue(r.string(p, path, "library", ""));
     spec.enabled = r.boolean(p, path, "enabled", true);
     if (p.contains("config") && !p["config"].is_null()) {
-      if (!p["config"].is_object()) r.errors().push_back({path + ".config", "must be a mapping"});
-      else spec.config = p["config"];
+      if (!p["config"].is_object())
+        r.errors().push_back({path + ".config", "must be a mapping"});
+      else
+        spec.config = p["config"];
     }
     out.push_back(std::move(spec));
   }
@@ -189,7 +201,8 @@ void readPlugins(Reader& r, const nlohmann::json& plugins, std::vector<InstanceS
 }  // namespace
 
 std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
-                                         const std::filesystem::path& base_dir, ConfigErrors& errors) {
+                                         const std::filesystem::path& base_dir,
+                                         ConfigErrors& errors) {
   const size_t before = errors.size();
   nlohmann::json root;
   try {
@@ -233,7 +246,8 @@ std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
   return cfg;
 }
 
-std::optional<GatewayConfig> loadConfigFile(const std::filesystem::path& file, ConfigErrors& errors) {
+std::optional<GatewayConfig> loadConfigFile(const std::filesystem::path& file,
+                                            ConfigErrors& errors) {
   std::ifstream in(file);
   if (!in) {
     errors.push_back({file.string(), "cannot be read (does it exist, and may this user read it?)"});

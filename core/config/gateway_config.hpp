@@ -2,9 +2,8 @@
 // relative to the file's own directory.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,13 +22,13 @@ struct BufferOptions {
 
 // One plugin instance as configured.
 struct InstanceSpec {
-  std::string name;                 // unique, e.g. "front_door"
-  std::string plugin;               // the plugin type, e.g. "hello"
-  std::filesystem::path library;    // optional explicit .so; otherwise found by name
+  std::string name;               // unique, e.g. "front_door"
+  std::string plugin;             // the plugin type, e.g. "hello"
+  std::filesystem::path library;  // optional explicit .so; otherwise found by name
   bool enabled = true;
   nlohmann::json config = nlohmann::json::object();
-  std::string path;                 // where it sits in the file, for errors: "plugins[2]"
-  std::filesystem::path base_dir;   // the config file's directory, for relative paths
+  std::string path;                // where it sits in the file, for errors: "plugins[2]"
+  std::filesystem::path base_dir;  // the config file's directory, for relative paths
 
   bool operator==(const InstanceSpec& o) const {
     return name == o.name && plugin == o.plugin && library == o.library && enabled == o.enabled &&

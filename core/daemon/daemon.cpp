@@ -19,8 +19,8 @@ std::optional<GatewayConfig> loadAndValidate(const std::filesystem::path& file,
   if (!config) return std::nullopt;
   MemoryBuffer scratch;
   Ingest ingest(scratch, config->store_id);
-  PluginManager checker(effectivePluginDirs(*config, defaults), HostServices{&ingest, &scratch, config->store_id},
-                        scratch);
+  PluginManager checker(effectivePluginDirs(*config, defaults),
+                        HostServices{&ingest, &scratch, config->store_id}, scratch);
   for (const InstanceSpec& spec : config->plugins) {
     if (!spec.enabled) continue;
     ConfigErrors found = checker.validate(spec);
@@ -34,30 +34,34 @@ Daemon::Daemon(GatewayConfig config, std::vector<std::filesystem::path> default_
     : config_(std::move(config)) {
   buffer_ = std::make_unique<MemoryBuffer>();
   ingest_ = std::make_unique<Ingest>(*buffer_, config_.store_id);
-  plugins_ = std::make_unique<PluginManager>(effectivePluginDirs(config_, default_plugin_dirs),
-                                             HostServices{ingest_.get(), buffer_.get(), config_.store_id},
-                                             *buffer_);
+  plugins_ = std::make_unique<PluginManager>(
+      effectivePluginDirs(config_, default_plugin_dirs),
+      HostServices{ingest_.get(), buffer_.get(), config_.store_id}, *buffer_);
 }
 
-Daemon::~Daemon() { stop(); }
+Daemon::~Daemon() {
+  stop();
+}
 
 Status Daemon::start() {
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir, ec);
   if (ec) {
-    return Status::failed("cannot create data_dir '" + config_.data_dir.string() + "': " + ec.message() +
-                          " (create it, or point data_dir at a writable directory)");
+    return Status::failed("cannot create data_dir '" + config_.data_dir.string() + "': " +
+                          ec.message() + " (create it, or point data_dir at a writable directory)");
   }
-  logInfo("daemon", "starting", {{"store_id", config_.store_id},
-                                 {"data_dir", config_.data_dir.string()},
-                                 {"instances", std::to_string(config_.plugins.size())}});
+  logInfo("daemon", "starting",
+          {{"store_id", config_.store_id},
+           {"data_dir", config_.data_dir.string()},
+           {"instances", std::to_string(config_.plugins.size())}});
   size_t failed = 0;
   for (const InstanceSpec& spec : config_.plugins) {
     if (!spec.enabled) continue;
     if (!plugins_->add(spec).ok()) ++failed;
   }
-  logInfo("daemon", "started", {{"running", std::to_string(config_.plugins.size() - failed)},
-                                {"failed", std::to_string(failed)}});
+  logInfo("daemon", "started",
+          {{"running", std::to_string(config_.plugins.size() - failed)},
+           {"failed", std::to_string(failed)}});
   return Status::success();
 }
 
@@ -65,8 +69,9 @@ void Daemon::reload(const GatewayConfig& next) {
   if (next.store_id != config_.store_id || next.data_dir != config_.data_dir ||
       next.plugin_dirs != config_.plugin_dirs || next.buffer.backend != config_.buffer.backend ||
       next.buffer.durability != config_.buffer.durability) {
-    logWarn("daemon", "store_id, data_dir, plugin_dirs and buffer changes take effect on restart; "
-                      "kept the running values");
+    logWarn("daemon",
+            "store_id, data_dir, plugin_dirs and buffer changes take effect on restart; "
+            "kept the running values");
   }
   if (auto err = Logger::instance().configure(next.log)) logError("daemon", *err);
 
@@ -102,9 +107,10 @@ void Daemon::reload(const GatewayConfig& next) {
   kept.plugin_dirs = config_.plugin_dirs;
   kept.buffer = config_.buffer;
   config_ = std::move(kept);
-  logInfo("daemon", "config reloaded", {{"added", std::to_string(added)},
-                                        {"removed", std::to_string(removed)},
-                                        {"changed", std::to_string(changed)}});
+  logInfo("daemon", "config reloaded",
+          {{"added", std::to_string(added)},
+           {"removed", std::to_string(removed)},
+           {"changed", std::to_string(changed)}});
 }
 
 void Daemon::stop() {

@@ -47,7 +47,7 @@ class Daemon {
 // plugin's properties). Prints each error as `path: message` to `err`. Returns the config
 // when it is valid.
 [[nodiscard]] std::optional<GatewayConfig> loadAndValidate(
-    const std::filesystem::path& file, const std::vector<std::filesystem::path>& default_plugin_dirs,
-    ConfigErrors& errors);
+    const std::filesystem::path& file,
+    const std::vector<std::filesystem::path>& default_plugin_dirs, ConfigErrors& errors);
 
 }  // namespace storegate

@@ -13,16 +13,16 @@ SinkWorker::SinkWorker(std::string sink_name, std::shared_ptr<InstanceSlot> slot
   thread_ = std::thread([this] { run(); });
 }
 
-SinkWorker::~SinkWorker() { stop(); }
+SinkWorker::~SinkWorker() {
+  stop();
+}
 
 void SinkWorker::stop() {
   if (stopping_.exchange(true)) {
     if (thread_.joinable()) thread_.join();
     return;
   }
-  {
-    std::lock_guard lock(sleep_mu_);
-  }
+  { std::lock_guard lock(sleep_mu_); }
   sleep_cv_.notify_all();
   buffer_.wakeAll();
   if (thread_.joinable()) thread_.join();
@@ -55,7 +55,8 @@ void SinkWorker::run() {
       std::lock_guard lock(slot_->mu);
       if (slot_->instance) status = slot_->instance->deliver(views, result);
     }
-    const size_t accepted = status == SG_OK ? batch.size() : std::min(result.accepted, batch.size());
+    const size_t accepted =
+        status == SG_OK ? batch.size() : std::min(result.accepted, batch.size());
     if (accepted > 0) {
       cursor = batch[accepted - 1].sequence;
       if (Status s = buffer_.commitCursor(sink_name_, cursor); !s.ok()) {
@@ -78,9 +79,11 @@ void SinkWorker::run() {
       cursor = bad.sequence;
       (void)buffer_.commitCursor(sink_name_, cursor);
       dead_lettered_.fetch_add(1);
-      logWarn("delivery", "event dead-lettered", {{"sink", sink_name_}, {"event_id", bad.id},
-                                                  {"sequence", std::to_string(bad.sequence)},
-                                                  {"reason", reason}});
+      logWarn("delivery", "event dead-lettered",
+              {{"sink", sink_name_},
+               {"event_id", bad.id},
+               {"sequence", std::to_string(bad.sequence)},
+               {"reason", reason}});
       continue;
     }
     failures_.fetch_add(1);
@@ -94,8 +97,10 @@ void SinkWorker::run() {
       backoff = std::min(backoff * 2, options_.max_backoff);
     }
     logDebug("delivery", "delivery not accepted, backing off",
-             {{"sink", sink_name_}, {"status", statusName(status)},
-              {"accepted", std::to_string(accepted)}, {"wait_ms", std::to_string(wait.count())}});
+             {{"sink", sink_name_},
+              {"status", statusName(status)},
+              {"accepted", std::to_string(accepted)},
+              {"wait_ms", std::to_string(wait.count())}});
     pause(wait);
   }
 }

@@ -19,8 +19,12 @@ void putString(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+uint64_t zigzag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t unzigzag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
 
 class Reader {
  public:
@@ -105,10 +109,13 @@ std::optional<Event> decodeEvent(std::string_view bytes, std::string* error) {
     const char* name;
     std::string* target;
   };
-  const Field fields[] = {{"id", &e.id},         {"source", &e.source},
-                         {"type", &e.type},     {"subject", &e.subject},
-                         {"datacontenttype", &e.datacontenttype},
-                         {"storeid", &e.storeid}, {"dedupkey", &e.dedupkey}};
+  const Field fields[] = {{"id", &e.id},
+                          {"source", &e.source},
+                          {"type", &e.type},
+                          {"subject", &e.subject},
+                          {"datacontenttype", &e.datacontenttype},
+                          {"storeid", &e.storeid},
+                          {"dedupkey", &e.dedupkey}};
   for (const Field& f : fields) {
     if (!r.string(*f.target)) {
       fail(error, std::string("truncated in field '") + f.name + "'");

@@ -22,6 +22,7 @@ void encodeEvent(const Event& e, std::string& out);
 
 // Decodes one envelope. On failure returns nullopt and says why in `error`
 // (e.g. "truncated in field 'type'", "unknown envelope version 7").
-[[nodiscard]] std::optional<Event> decodeEvent(std::string_view bytes, std::string* error = nullptr);
+[[nodiscard]] std::optional<Event> decodeEvent(std::string_view bytes,
+                                               std::string* error = nullptr);
 
 }  // namespace storegate

@@ -7,9 +7,13 @@
 namespace storegate {
 namespace {
 
-sg_str toStr(const std::string& s) { return sg_str{s.data(), s.size()}; }
+sg_str toStr(const std::string& s) {
+  return sg_str{s.data(), s.size()};
+}
 
-std::string fromStr(sg_str s) { return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len); }
+std::string fromStr(sg_str s) {
+  return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len);
+}
 
 // True when the plugin's sg_event (possibly from an older minor ABI) holds `field`.
 #define SG_EVENT_HAS(e, field) ((e).struct_size >= offsetof(sg_event, field) + sizeof((e).field))

@@ -29,8 +29,10 @@ std::string sg_host_ctx::lastError() const {
 
 void sg_host_ctx::metric(const std::string& name, sg_metric_kind kind, double value) {
   std::lock_guard lock(mu_);
-  if (kind == SG_METRIC_COUNTER_ADD) metrics_[name] += value;
-  else if (kind == SG_METRIC_GAUGE_SET) metrics_[name] = value;
+  if (kind == SG_METRIC_COUNTER_ADD)
+    metrics_[name] += value;
+  else if (kind == SG_METRIC_GAUGE_SET)
+    metrics_[name] = value;
 }
 
 std::map<std::string, double> sg_host_ctx::metrics() const {
@@ -41,7 +43,9 @@ std::map<std::string, double> sg_host_ctx::metrics() const {
 namespace storegate {
 namespace {
 
-std::string_view sv(sg_str s) { return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len); }
+std::string_view sv(sg_str s) {
+  return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
+}
 
 // Counts a host call in flight for its whole duration and refuses it once closed.
 class CallGuard {
@@ -68,11 +72,16 @@ class CallGuard {
 
 LogLevel toLevel(sg_log_level l) {
   switch (l) {
-    case SG_LOG_TRACE: return LogLevel::Trace;
-    case SG_LOG_DEBUG: return LogLevel::Debug;
-    case SG_LOG_WARN: return LogLevel::Warn;
-    case SG_LOG_ERROR: return LogLevel::Error;
-    default: return LogLevel::Info;
+    case SG_LOG_TRACE:
+      return LogLevel::Trace;
+    case SG_LOG_DEBUG:
+      return LogLevel::Debug;
+    case SG_LOG_WARN:
+      return LogLevel::Warn;
+    case SG_LOG_ERROR:
+      return LogLevel::Error;
+    default:
+      return LogLevel::Info;
   }
 }
 
@@ -95,15 +104,18 @@ sg_status emitSpan(sg_host_ctx* ctx, const sg_event* events, size_t count) {
   const Status s = ctx->services.ingest->emit(ctx->instance_name, {events, count});
   if (!s.ok()) {
     ctx->emit_errors.fetch_add(1, std::memory_order_relaxed);
-    logWarn("ingest", "emit refused", {{"instance", ctx->instance_name},
-                                       {"status", statusName(s.code)}, {"reason", s.message}});
+    logWarn(
+        "ingest", "emit refused",
+        {{"instance", ctx->instance_name}, {"status", statusName(s.code)}, {"reason", s.message}});
     return s.code;
   }
   ctx->emitted.fetch_add(count, std::memory_order_relaxed);
   return SG_OK;
 }
 
-sg_status hostEmit(sg_host_ctx* ctx, const sg_event* event) { return emitSpan(ctx, event, 1); }
+sg_status hostEmit(sg_host_ctx* ctx, const sg_event* event) {
+  return emitSpan(ctx, event, 1);
+}
 
 sg_status hostEmitBatch(sg_host_ctx* ctx, const sg_event* events, size_t count) {
   return emitSpan(ctx, events, count);
@@ -122,9 +134,9 @@ sg_status hostStateGet(sg_host_ctx* ctx, sg_str key, sg_state_receiver receive, 
 sg_status hostStatePut(sg_host_ctx* ctx, sg_str key, sg_bytes value) {
   CallGuard guard(ctx);
   if (!guard.admitted()) return SG_ERR_CLOSED;
-  const std::string_view v = value.ptr == nullptr
-                                 ? std::string_view()
-                                 : std::string_view(reinterpret_cast<const char*>(value.ptr), value.len);
+  const std::string_view v =
+      value.ptr == nullptr ? std::string_view()
+                           : std::string_view(reinterpret_cast<const char*>(value.ptr), value.len);
   return ctx->services.state->put(ctx->instance_name, sv(key), v).code;
 }
 
@@ -140,24 +152,23 @@ void hostMetric(sg_host_ctx* ctx, sg_str name, sg_metric_kind kind, double value
   ctx->metric(std::string(sv(name)), kind, value);
 }
 
-int64_t hostNow(sg_host_ctx*) { return wallClockNs(); }
+int64_t hostNow(sg_host_ctx*) {
+  return wallClockNs();
+}
 
 const sg_host kHostTable = {
-    sizeof(sg_host),
-    SG_ABI_VERSION(SG_ABI_MAJOR, SG_ABI_MINOR),
-    &hostLog,
-    &hostSetError,
-    &hostEmit,
-    &hostEmitBatch,
-    &hostStateGet,
-    &hostStatePut,
-    &hostStateDelete,
-    &hostMetric,
+    sizeof(sg_host),  SG_ABI_VERSION(SG_ABI_MAJOR, SG_ABI_MINOR),
+    &hostLog,         &hostSetError,
+    &hostEmit,        &hostEmitBatch,
+    &hostStateGet,    &hostStatePut,
+    &hostStateDelete, &hostMetric,
     &hostNow,
 };
 
 }  // namespace
 
-const sg_host* hostTable() { return &kHostTable; }
+const sg_host* hostTable() {
+  return &kHostTable;
+}
 
 }  // namespace storegate

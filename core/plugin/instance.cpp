@@ -10,15 +10,24 @@ namespace storegate {
 
 const char* toString(InstanceState s) {
   switch (s) {
-    case InstanceState::Loaded: return "loaded";
-    case InstanceState::Created: return "created";
-    case InstanceState::Running: return "running";
-    case InstanceState::Draining: return "draining";
-    case InstanceState::Stopped: return "stopped";
-    case InstanceState::Destroyed: return "destroyed";
-    case InstanceState::Unloaded: return "unloaded";
-    case InstanceState::Retired: return "retired";
-    case InstanceState::Failed: return "failed";
+    case InstanceState::Loaded:
+      return "loaded";
+    case InstanceState::Created:
+      return "created";
+    case InstanceState::Running:
+      return "running";
+    case InstanceState::Draining:
+      return "draining";
+    case InstanceState::Stopped:
+      return "stopped";
+    case InstanceState::Destroyed:
+      return "destroyed";
+    case InstanceState::Unloaded:
+      return "unloaded";
+    case InstanceState::Retired:
+      return "retired";
+    case InstanceState::Failed:
+      return "failed";
   }
   return "unknown";
 }
@@ -26,15 +35,22 @@ const char* toString(InstanceState s) {
 bool isAllowedTransition(InstanceState from, InstanceState to) {
   using S = InstanceState;
   switch (from) {
-    case S::Loaded: return to == S::Created || to == S::Failed;
-    case S::Created: return to == S::Running || to == S::Failed || to == S::Destroyed;
-    case S::Running: return to == S::Draining;
-    case S::Draining: return to == S::Stopped || to == S::Failed;
-    case S::Stopped: return to == S::Destroyed;
+    case S::Loaded:
+      return to == S::Created || to == S::Failed;
+    case S::Created:
+      return to == S::Running || to == S::Failed || to == S::Destroyed;
+    case S::Running:
+      return to == S::Draining;
+    case S::Draining:
+      return to == S::Stopped || to == S::Failed;
+    case S::Stopped:
+      return to == S::Destroyed;
     case S::Destroyed:
-    case S::Failed: return to == S::Unloaded || to == S::Retired;
+    case S::Failed:
+      return to == S::Unloaded || to == S::Retired;
     case S::Unloaded:
-    case S::Retired: return false;
+    case S::Retired:
+      return false;
   }
   return false;
 }
@@ -110,8 +126,8 @@ Status PluginInstance::fail(const char* what, sg_status status) {
     std::lock_guard lock(mu_);
     last_error_ = message;
   }
-  logError("plugin", "plugin failed", {{"instance", name_}, {"plugin", info_.name},
-                                       {"stage", what}, {"error", message}});
+  logError("plugin", "plugin failed",
+           {{"instance", name_}, {"plugin", info_.name}, {"stage", what}, {"error", message}});
   return Status::error(status == SG_OK ? SG_ERR_FAILED : status, message);
 }
 
@@ -120,9 +136,8 @@ Status PluginInstance::create() {
   const sg_create_args args{sizeof(sg_create_args), 0, sg_str{name_.data(), name_.size()},
                             sg_str{store.data(), store.size()}, config_.view()};
   sg_instance* out = nullptr;
-  const sg_status s = guarded("create", [&] {
-    return vtable_.create(hostTable(), ctx_.get(), &args, &out);
-  });
+  const sg_status s =
+      guarded("create", [&] { return vtable_.create(hostTable(), ctx_.get(), &args, &out); });
   if (s != SG_OK || out == nullptr) {
     if (s == SG_OK) ctx_->setError("create returned OK but no instance");
     transition(InstanceState::Failed);
@@ -148,8 +163,8 @@ Status PluginInstance::start() {
     return st;
   }
   transition(InstanceState::Running);
-  logInfo("plugin", "instance running", {{"instance", name_}, {"plugin", info_.name},
-                                         {"version", info_.version}});
+  logInfo("plugin", "instance running",
+          {{"instance", name_}, {"plugin", info_.name}, {"version", info_.version}});
   return Status::success();
 }
 
@@ -210,9 +225,11 @@ std::string PluginInstance::releaseLibrary() {
   const InstanceState s = state();
   if (s != InstanceState::Destroyed && s != InstanceState::Failed) return "in use";
   // A thread that outlived stop shows itself by calling the host; give it a moment.
-  if (ctx_->calls_after_close.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  if (ctx_->calls_after_close.load() == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
   if (ctx_->calls_after_close.load() > 0) {
-    library_->markUnsafe("instance '" + name_ + "' called the host after stop: a thread is still running");
+    library_->markUnsafe("instance '" + name_ +
+                         "' called the host after stop: a thread is still running");
     keepForever(ctx_);
   }
   std::string outcome;
@@ -231,9 +248,12 @@ std::string PluginInstance::releaseLibrary() {
 }
 
 Status PluginInstance::reconfigure(const ResolvedConfig& config) {
-  if (vtable_.reconfigure == nullptr) return Status::error(SG_ERR_UNSUPPORTED, "plugin has no reconfigure");
-  if (state() != InstanceState::Running) return Status::error(SG_ERR_CLOSED, "instance is not running");
-  const sg_status s = guarded("reconfigure", [&] { return vtable_.reconfigure(instance_, config.view()); });
+  if (vtable_.reconfigure == nullptr)
+    return Status::error(SG_ERR_UNSUPPORTED, "plugin has no reconfigure");
+  if (state() != InstanceState::Running)
+    return Status::error(SG_ERR_CLOSED, "instance is not running");
+  const sg_status s =
+      guarded("reconfigure", [&] { return vtable_.reconfigure(instance_, config.view()); });
   if (s != SG_OK) return Status::error(s, "reconfigure failed: " + ctx_->lastError());
   config_ = config;
   return Status::success();
@@ -242,9 +262,8 @@ Status PluginInstance::reconfigure(const ResolvedConfig& config) {
 sg_status PluginInstance::deliver(std::span<const sg_event> events, sg_delivery_result& result) {
   result = sg_delivery_result{sizeof(sg_delivery_result), 0, 0, 0};
   if (instance_ == nullptr || state() != InstanceState::Running) return SG_ERR_CLOSED;
-  return guarded("deliver", [&] {
-    return vtable_.deliver(instance_, events.data(), events.size(), &result);
-  });
+  return guarded("deliver",
+                 [&] { return vtable_.deliver(instance_, events.data(), events.size(), &result); });
 }
 
 sg_health_level PluginInstance::health() {

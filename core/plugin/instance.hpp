@@ -16,7 +16,17 @@
 
 namespace storegate {
 
-enum class InstanceState { Loaded, Created, Running, Draining, Stopped, Destroyed, Unloaded, Retired, Failed };
+enum class InstanceState {
+  Loaded,
+  Created,
+  Running,
+  Draining,
+  Stopped,
+  Destroyed,
+  Unloaded,
+  Retired,
+  Failed
+};
 
 [[nodiscard]] const char* toString(InstanceState s);
 [[nodiscard]] bool isAllowedTransition(InstanceState from, InstanceState to);

@@ -22,7 +22,9 @@ std::string kindsText(sg_plugin_kind kinds) {
 
 namespace {
 
-std::string copy(sg_str s) { return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len); }
+std::string copy(sg_str s) {
+  return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len);
+}
 
 bool validName(const std::string& n) {
   if (n.empty() || n.size() > 64) return false;
@@ -63,8 +65,9 @@ std::string readDescriptor(const sg_plugin_descriptor* d, PluginInfo& info, sg_p
   }
   if (d->vtable == nullptr) return "plugin '" + info.name + "' has no vtable";
   if (d->vtable->struct_size < kMinVtableSize) {
-    return "plugin '" + info.name + "' vtable struct_size " + std::to_string(d->vtable->struct_size) +
-           " is smaller than ABI 1.0's " + std::to_string(kMinVtableSize);
+    return "plugin '" + info.name + "' vtable struct_size " +
+           std::to_string(d->vtable->struct_size) + " is smaller than ABI 1.0's " +
+           std::to_string(kMinVtableSize);
   }
   // Fields past the plugin's struct_size stay zero, i.e. absent.
   std::memset(&vt, 0, sizeof vt);
@@ -149,15 +152,17 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& 
     lib->lib_.unload();
     return nullptr;
   }
-  auto query = lib->lib_.get<const sg_plugin_descriptor*(uint32_t, uint32_t)>(SG_PLUGIN_QUERY_SYMBOL);
+  auto query =
+      lib->lib_.get<const sg_plugin_descriptor*(uint32_t, uint32_t)>(SG_PLUGIN_QUERY_SYMBOL);
   const sg_plugin_descriptor* d = nullptr;
   try {
     d = query(kHostAbiMin, kHostAbiMax);
     if (d == nullptr) {
       // Ask for any version at all, only to say which one it speaks.
       const sg_plugin_descriptor* any = query(0, UINT32_MAX);
-      error = where + "speaks no ABI version this host supports (host: " +
-              abiVersionText(kHostAbiMin) + ".." + abiVersionText(kHostAbiMax) +
+      error = where +
+              "speaks no ABI version this host supports (host: " + abiVersionText(kHostAbiMin) +
+              ".." + abiVersionText(kHostAbiMax) +
               (any != nullptr && any->struct_size >= offsetof(sg_plugin_descriptor, name)
                    ? ", plugin: " + abiVersionText(any->abi_version)
                    : std::string()) +

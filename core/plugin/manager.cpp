@@ -15,7 +15,9 @@ PluginManager::PluginManager(std::vector<std::filesystem::path> plugin_dirs, Hos
       buffer_(buffer),
       delivery_(delivery) {}
 
-PluginManager::~PluginManager() { stopAll(); }
+PluginManager::~PluginManager() {
+  stopAll();
+}
 
 std::map<std::string, std::filesystem::path> PluginManager::discover() const {
   std::map<std::string, std::filesystem::path> found;
@@ -40,8 +42,8 @@ std::optional<std::filesystem::path> PluginManager::locate(const InstanceSpec& s
   std::string known;
   for (const auto& [name, path] : all) known += (known.empty() ? "" : ", ") + name;
   error = "no plugin '" + spec.plugin + "' (no " + spec.plugin + ".so in " +
-          (dirs.empty() ? std::string("any plugin directory") : dirs) + "; available: " +
-          (known.empty() ? std::string("none") : known) + ")";
+          (dirs.empty() ? std::string("any plugin directory") : dirs) +
+          "; available: " + (known.empty() ? std::string("none") : known) + ")";
   return std::nullopt;
 }
 
@@ -77,11 +79,12 @@ ConfigErrors PluginManager::validate(const InstanceSpec& spec) {
     return errors;
   }
   if (lib->info().name != spec.plugin) {
-    errors.push_back({spec.path + ".library", path->string() + " holds plugin '" + lib->info().name +
-                                                  "', not '" + spec.plugin + "'"});
+    errors.push_back(
+        {spec.path + ".library",
+         path->string() + " holds plugin '" + lib->info().name + "', not '" + spec.plugin + "'"});
   } else {
     (void)resolveConfig(lib->info().properties, spec.config, spec.path + ".config", errors,
-                            spec.base_dir);
+                        spec.base_dir);
   }
   // Drop our hold; an unused library is closed again right away.
   std::string fate;
@@ -93,9 +96,10 @@ std::shared_ptr<PluginInstance> PluginManager::build(const InstanceSpec& spec,
                                                      std::shared_ptr<PluginLibrary> lib,
                                                      ConfigErrors& errors) {
   auto resolved = resolveConfig(lib->info().properties, spec.config, spec.path + ".config", errors,
-                            spec.base_dir);
+                                spec.base_dir);
   if (!resolved) return nullptr;
-  auto inst = std::make_shared<PluginInstance>(spec.name, std::move(lib), std::move(*resolved), services_);
+  auto inst =
+      std::make_shared<PluginInstance>(spec.name, std::move(lib), std::move(*resolved), services_);
   (void)inst->create();  // a failure leaves it `failed` with its reason
   return inst;
 }
@@ -176,7 +180,8 @@ Status PluginManager::remove(const std::string& name) {
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(name);
-    if (it == entries_.end()) return Status::error(SG_ERR_NOT_FOUND, "no instance named '" + name + "'");
+    if (it == entries_.end())
+      return Status::error(SG_ERR_NOT_FOUND, "no instance named '" + name + "'");
     entry = std::move(it->second);
     entries_.erase(it);
   }
@@ -191,7 +196,8 @@ Status PluginManager::update(const InstanceSpec& spec) {
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(spec.name);
-    if (it == entries_.end()) return Status::error(SG_ERR_NOT_FOUND, "no instance named '" + spec.name + "'");
+    if (it == entries_.end())
+      return Status::error(SG_ERR_NOT_FOUND, "no instance named '" + spec.name + "'");
     current = it->second->spec;
     std::lock_guard slot_lock(it->second->slot->mu);
     inst = it->second->slot->instance;
@@ -210,8 +216,8 @@ Status PluginManager::update(const InstanceSpec& spec) {
   if (running && current.plugin == spec.plugin && current.library == spec.library &&
       current.enabled == spec.enabled) {
     ConfigErrors errors;
-    auto resolved = resolveConfig(inst->info().properties, spec.config, spec.path + ".config", errors,
-                                  spec.base_dir);
+    auto resolved = resolveConfig(inst->info().properties, spec.config, spec.path + ".config",
+                                  errors, spec.base_dir);
     if (!resolved) return Status::invalid(errors.front().text());
     bool all_reloadable = true;
     for (const std::string& changed : resolved->changedFrom(inst->config())) {
@@ -265,7 +271,8 @@ SwapReport PluginManager::hotSwap(const std::string& name, const std::filesystem
   report.old_library = old->libraryPath().string();
   std::error_code ec;
   if (std::filesystem::equivalent(library, old->libraryPath(), ec)) {
-    report.error = "'" + library.string() + "' is the library already loaded; install the new build at a new path";
+    report.error = "'" + library.string() +
+                   "' is the library already loaded; install the new build at a new path";
     return report;
   }
   std::string error;
@@ -316,8 +323,10 @@ SwapReport PluginManager::hotSwap(const std::string& name, const std::filesystem
           entry->slot->instance = revived;
         }
       }
-      logError("plugin", "hot swap failed", {{"instance", name}, {"error", report.error},
-                                             {"rolled_back", report.rolled_back ? "true" : "false"}});
+      logError("plugin", "hot swap failed",
+               {{"instance", name},
+                {"error", report.error},
+                {"rolled_back", report.rolled_back ? "true" : "false"}});
       return report;
     }
     entry->slot->instance = fresh;
@@ -325,7 +334,8 @@ SwapReport PluginManager::hotSwap(const std::string& name, const std::filesystem
     // A pure sink: start the new build first, then switch between two batches.
     Status started = fresh->start();
     if (!started.ok()) {
-      report.error = "new build failed to start: " + started.message + "; the old one keeps running";
+      report.error =
+          "new build failed to start: " + started.message + "; the old one keeps running";
       report.rolled_back = true;
       std::string ignored;
       retire(fresh, ignored);
@@ -344,8 +354,11 @@ SwapReport PluginManager::hotSwap(const std::string& name, const std::filesystem
   retire(old, report.old_library_fate);
   entry->spec.library = library;
   report.swapped = true;
-  logInfo("plugin", "hot swap done", {{"instance", name}, {"from", report.old_library},
-                                      {"to", library.string()}, {"old_library", report.old_library_fate}});
+  logInfo("plugin", "hot swap done",
+          {{"instance", name},
+           {"from", report.old_library},
+           {"to", library.string()},
+           {"old_library", report.old_library_fate}});
   return report;
 }
 
@@ -383,7 +396,8 @@ void PluginManager::waitForSinks(const std::map<std::string, std::unique_ptr<Ent
     }
     if (buffer_.cursor(name) < last) {
       logWarn("delivery", "sink did not drain before shutdown; the rest stays buffered",
-              {{"sink", name}, {"cursor", std::to_string(buffer_.cursor(name))},
+              {{"sink", name},
+               {"cursor", std::to_string(buffer_.cursor(name))},
                {"last", std::to_string(last)}});
     }
   }

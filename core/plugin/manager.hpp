@@ -89,8 +89,8 @@ class PluginManager {
   std::shared_ptr<PluginLibrary> openLibrary(const std::filesystem::path& path, std::string& error);
   std::optional<std::filesystem::path> locate(const InstanceSpec& spec, std::string& error) const;
   // Builds and creates (not starts) an instance of `lib` for `spec`.
-  std::shared_ptr<PluginInstance> build(const InstanceSpec& spec, std::shared_ptr<PluginLibrary> lib,
-                                        ConfigErrors& errors);
+  std::shared_ptr<PluginInstance> build(const InstanceSpec& spec,
+                                        std::shared_ptr<PluginLibrary> lib, ConfigErrors& errors);
   void retire(const std::shared_ptr<PluginInstance>& inst, std::string& fate);
   void stopEntry(Entry& entry);
   void waitForSinks(const std::map<std::string, std::unique_ptr<Entry>>& entries,

@@ -12,16 +12,26 @@ namespace storegate {
 
 const char* propertyTypeName(sg_prop_type type) {
   switch (type) {
-    case SG_PROP_STRING: return "string";
-    case SG_PROP_INT: return "int";
-    case SG_PROP_DOUBLE: return "double";
-    case SG_PROP_BOOL: return "bool";
-    case SG_PROP_DURATION: return "duration";
-    case SG_PROP_SIZE: return "size";
-    case SG_PROP_ENUM: return "enum";
-    case SG_PROP_LIST: return "list";
-    case SG_PROP_OBJECT: return "object";
-    default: return "unknown";
+    case SG_PROP_STRING:
+      return "string";
+    case SG_PROP_INT:
+      return "int";
+    case SG_PROP_DOUBLE:
+      return "double";
+    case SG_PROP_BOOL:
+      return "bool";
+    case SG_PROP_DURATION:
+      return "duration";
+    case SG_PROP_SIZE:
+      return "size";
+    case SG_PROP_ENUM:
+      return "enum";
+    case SG_PROP_LIST:
+      return "list";
+    case SG_PROP_OBJECT:
+      return "object";
+    default:
+      return "unknown";
   }
 }
 
@@ -83,8 +93,10 @@ std::string resolveValue(const PropertySpec& spec, const nlohmann::json& v, Prop
       return {};
     case SG_PROP_DURATION: {
       std::optional<std::chrono::milliseconds> d;
-      if (v.is_number_unsigned()) d = std::chrono::milliseconds(v.get<int64_t>());
-      else if (v.is_string()) d = parseDuration(v.get<std::string>());
+      if (v.is_number_unsigned())
+        d = std::chrono::milliseconds(v.get<int64_t>());
+      else if (v.is_string())
+        d = parseDuration(v.get<std::string>());
       if (!d) return "must be a duration like 250ms, 5s, 2m or 1h, got " + shown(spec, v);
       out.int_value = d->count();
       out.double_value = static_cast<double>(out.int_value);
@@ -96,8 +108,10 @@ std::string resolveValue(const PropertySpec& spec, const nlohmann::json& v, Prop
     }
     case SG_PROP_SIZE: {
       std::optional<uint64_t> s;
-      if (v.is_number_unsigned()) s = v.get<uint64_t>();
-      else if (v.is_string()) s = parseSize(v.get<std::string>());
+      if (v.is_number_unsigned())
+        s = v.get<uint64_t>();
+      else if (v.is_string())
+        s = parseSize(v.get<std::string>());
       if (!s || *s > static_cast<uint64_t>(INT64_MAX)) {
         return "must be a size like 512, 64KiB, 8MiB or 1GiB, got " + shown(spec, v);
       }
@@ -137,7 +151,8 @@ std::optional<nlohmann::json> defaultAsJson(const PropertySpec& spec) {
     case SG_PROP_STRING:
     case SG_PROP_ENUM:
     case SG_PROP_DURATION:
-    case SG_PROP_SIZE: return nlohmann::json(spec.default_value);
+    case SG_PROP_SIZE:
+      return nlohmann::json(spec.default_value);
     default: {
       nlohmann::json j = nlohmann::json::parse(spec.default_value, nullptr, false);
       if (j.is_discarded()) return std::nullopt;
@@ -242,7 +257,8 @@ std::vector<std::string> ResolvedConfig::changedFrom(const ResolvedConfig& other
 
 std::optional<ResolvedConfig> resolveConfig(const std::vector<PropertySpec>& specs,
                                             const nlohmann::json& given, const std::string& path,
-                                            ConfigErrors& errors, const std::filesystem::path& base_dir) {
+                                            ConfigErrors& errors,
+                                            const std::filesystem::path& base_dir) {
   const size_t errors_before = errors.size();
   std::map<std::string, const PropertySpec*> by_name;
   for (const PropertySpec& s : specs) by_name[s.name] = &s;
@@ -270,11 +286,12 @@ std::optional<ResolvedConfig> resolveConfig(const std::vector<PropertySpec>& spe
       const auto j = defaultAsJson(spec);
       why = j ? resolveValue(spec, *j, value) : "has an invalid default";
     } else if (spec.required()) {
-      why = "is required (" + std::string(propertyTypeName(spec.type)) + ": " + spec.description + ")";
+      why = "is required (" + std::string(propertyTypeName(spec.type)) + ": " + spec.description +
+            ")";
     }
     if (!why.empty()) errors.push_back({path + "." + spec.name, why});
-    if (why.empty() && (spec.flags & SG_PROP_PATH) != 0 && !value.text.empty() && !base_dir.empty() &&
-        std::filesystem::path(value.text).is_relative()) {
+    if (why.empty() && (spec.flags & SG_PROP_PATH) != 0 && !value.text.empty() &&
+        !base_dir.empty() && std::filesystem::path(value.text).is_relative()) {
       value.text = (base_dir / value.text).lexically_normal().string();
       value.json = value.text;
     }
@@ -292,10 +309,18 @@ nlohmann::json propertiesToJsonSchema(const std::vector<PropertySpec>& specs) {
   for (const PropertySpec& s : specs) {
     nlohmann::json p;
     switch (s.type) {
-      case SG_PROP_STRING: p["type"] = "string"; break;
-      case SG_PROP_INT: p["type"] = "integer"; break;
-      case SG_PROP_DOUBLE: p["type"] = "number"; break;
-      case SG_PROP_BOOL: p["type"] = "boolean"; break;
+      case SG_PROP_STRING:
+        p["type"] = "string";
+        break;
+      case SG_PROP_INT:
+        p["type"] = "integer";
+        break;
+      case SG_PROP_DOUBLE:
+        p["type"] = "number";
+        break;
+      case SG_PROP_BOOL:
+        p["type"] = "boolean";
+        break;
       case SG_PROP_DURATION:
         p["type"] = nlohmann::json::array({"string", "integer"});
         p["format"] = "duration";
@@ -308,9 +333,14 @@ nlohmann::json propertiesToJsonSchema(const std::vector<PropertySpec>& specs) {
         p["type"] = "string";
         p["enum"] = s.allowed;
         break;
-      case SG_PROP_LIST: p["type"] = "array"; break;
-      case SG_PROP_OBJECT: p["type"] = "object"; break;
-      default: break;
+      case SG_PROP_LIST:
+        p["type"] = "array";
+        break;
+      case SG_PROP_OBJECT:
+        p["type"] = "object";
+        break;
+      default:
+        break;
     }
     p["description"] = s.description;
     if (s.type == SG_PROP_INT || s.type == SG_PROP_DOUBLE) {

@@ -2,15 +2,15 @@
 // them, and the validated, typed values handed to the plugin through the ABI.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <storegate/plugin.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config_error.hpp"
-#include <storegate/plugin.h>
 
 namespace storegate {
 
@@ -68,11 +68,9 @@ class ResolvedConfig {
 // appended to `errors` with a path below `path`; returns nullopt when there was any.
 // Nested mappings address dotted names: {tls: {ca_file: x}} sets "tls.ca_file".
 // Relative values of SG_PROP_PATH properties are resolved against `base_dir` when set.
-[[nodiscard]] std::optional<ResolvedConfig> resolveConfig(const std::vector<PropertySpec>& specs,
-                                                          const nlohmann::json& given,
-                                                          const std::string& path,
-                                                          ConfigErrors& errors,
-                                                          const std::filesystem::path& base_dir = {});
+[[nodiscard]] std::optional<ResolvedConfig> resolveConfig(
+    const std::vector<PropertySpec>& specs, const nlohmann::json& given, const std::string& path,
+    ConfigErrors& errors, const std::filesystem::path& base_dir = {});
 
 // Checks a declaration itself (type known, default valid for the type, enum values);
 // returns the problem or empty.

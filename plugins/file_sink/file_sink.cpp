@@ -14,7 +14,8 @@ void FileSink::start() {
   std::error_code ec;
   const auto dir = std::filesystem::path(settings_.path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  file_ = std::make_unique<RotatingFile>(settings_.path, settings_.max_file_size, settings_.max_files);
+  file_ =
+      std::make_unique<RotatingFile>(settings_.path, settings_.max_file_size, settings_.max_files);
   host().info("writing events to " + settings_.path);
 }
 
@@ -37,6 +38,8 @@ sdk::DeliveryOutcome FileSink::deliver(std::span<const sg_event> events) {
   return sdk::DeliveryOutcome::all(events.size());
 }
 
-sg_health_level FileSink::health() { return last_failed_ ? SG_HEALTH_FAILING : SG_HEALTH_OK; }
+sg_health_level FileSink::health() {
+  return last_failed_ ? SG_HEALTH_FAILING : SG_HEALTH_OK;
+}
 
 }  // namespace storegate::plugins::file_sink

@@ -2,9 +2,8 @@
 // size-based rotation — the sink of the demo, and a local export for integrators.
 #pragma once
 
-#include <storegate/sdk.hpp>
-
 #include <memory>
+#include <storegate/sdk.hpp>
 
 #include "rotating_file.hpp"
 
@@ -17,8 +16,8 @@ struct Settings {
   bool fsync;
 
   static Settings from(const sdk::Config& c) {
-    return {c.getString("path"), c.getSize("max_file_size"), static_cast<int>(c.getInt("max_files")),
-            c.getBool("fsync")};
+    return {c.getString("path"), c.getSize("max_file_size"),
+            static_cast<int>(c.getInt("max_files")), c.getBool("fsync")};
   }
 };
 

@@ -42,7 +42,8 @@ void RotatingFile::rotate() {
     const std::string to = path_ + "." + std::to_string(i + 1);
     (void)std::rename(from.c_str(), to.c_str());  // a missing older file is fine
   }
-  if (max_files_ >= 1 && std::rename(path_.c_str(), (path_ + ".1").c_str()) != 0 && errno != ENOENT) {
+  if (max_files_ >= 1 && std::rename(path_.c_str(), (path_ + ".1").c_str()) != 0 &&
+      errno != ENOENT) {
     fail("cannot rotate", path_);
   }
   open();

@@ -11,7 +11,9 @@ Hello::~Hello() {
   if (thread_.joinable()) stop(std::chrono::milliseconds(0));
 }
 
-void Hello::start() { thread_ = std::thread([this] { run(); }); }
+void Hello::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Hello::stop(std::chrono::milliseconds) {
   {

@@ -2,10 +2,9 @@
 // across restarts and hot swaps through the host's persistent state.
 #pragma once
 
-#include <storegate/sdk.hpp>
-
 #include <condition_variable>
 #include <mutex>
+#include <storegate/sdk.hpp>
 #include <thread>
 
 namespace storegate::plugins::hello {

@@ -6,8 +6,13 @@ using storegate::sdk::Property;
 
 constexpr sg_property kProperties[] = {
     Property::String("greeting", "What each event says").defaultValue("hello, store").reloadable(),
-    Property::Duration("interval", "Time between two events").defaultValue("1s").range(10, 3'600'000).reloadable(),
-    Property::Int("count", "Events to emit before going quiet; 0 means forever").defaultValue("0").min(0),
+    Property::Duration("interval", "Time between two events")
+        .defaultValue("1s")
+        .range(10, 3'600'000)
+        .reloadable(),
+    Property::Int("count", "Events to emit before going quiet; 0 means forever")
+        .defaultValue("0")
+        .min(0),
 };
 
 constexpr storegate::sdk::PluginInfo kInfo{

@@ -2,9 +2,9 @@
 // offset breaks every plugin built before it. Evolve by appending fields at the end of a
 // table (sizes may then grow, offsets never move) and update the size here on purpose.
 #include <gtest/gtest.h>
+#include <storegate/plugin.h>
 
 #include <cstddef>
-#include <storegate/plugin.h>
 
 #if defined(__LP64__)
 

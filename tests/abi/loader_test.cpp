@@ -21,7 +21,8 @@ class Contained : public ::testing::Test {
  protected:
   MemoryBuffer buffer_;
   Ingest ingest_{buffer_, "store-1"};
-  PluginManager manager_{{test::fixtureDir()}, HostServices{&ingest_, &buffer_, "store-1"}, buffer_};
+  PluginManager manager_{
+      {test::fixtureDir()}, HostServices{&ingest_, &buffer_, "store-1"}, buffer_};
 
   InstanceSpec spec(const std::string& plugin) {
     InstanceSpec s;
@@ -58,17 +59,22 @@ TEST(Loader, RefusesALibraryWithoutTheQuerySymbol) {
 TEST(Loader, RefusesATooNewAbiMajorAndSaysWhichVersions) {
   const std::string e = loadError("bad_abi_too_new");
   EXPECT_NE(e.find("speaks no ABI version this host supports (host: 1.0..1.0, plugin: 2.0)"),
-            std::string::npos) << e;
+            std::string::npos)
+      << e;
 }
 
 TEST(Loader, RefusesAMissingRequiredFunction) {
   const std::string e = loadError("bad_missing_function");
-  EXPECT_NE(e.find("missing required function 'deliver' (it declares kind sink)"), std::string::npos) << e;
+  EXPECT_NE(e.find("missing required function 'deliver' (it declares kind sink)"),
+            std::string::npos)
+      << e;
 }
 
 TEST(Loader, RefusesAnInvalidPropertyDeclaration) {
   const std::string e = loadError("bad_property");
-  EXPECT_NE(e.find("property 'timeout' default 'five seconds' must be a duration"), std::string::npos) << e;
+  EXPECT_NE(e.find("property 'timeout' default 'five seconds' must be a duration"),
+            std::string::npos)
+      << e;
 }
 
 TEST(Loader, RefusesAFileThatIsNoSharedLibrary) {
@@ -87,7 +93,8 @@ TEST_F(Contained, AThrowingCreateLeavesTheInstanceFailedWithItsMessage) {
   const auto r = manager_.get("throws_in_create_1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->state, "failed");
-  EXPECT_NE(r->last_error.find("create failed (FAILED): camera /dev/video0 not found"), std::string::npos)
+  EXPECT_NE(r->last_error.find("create failed (FAILED): camera /dev/video0 not found"),
+            std::string::npos)
       << r->last_error;
 }
 
@@ -96,7 +103,8 @@ TEST_F(Contained, AnExceptionThrownStraightThroughTheCAbiIsContained) {
   const auto r = manager_.get("throws_raw_1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->state, "failed");
-  EXPECT_NE(r->last_error.find("threw from start: raw exception through the C ABI"), std::string::npos)
+  EXPECT_NE(r->last_error.find("threw from start: raw exception through the C ABI"),
+            std::string::npos)
       << r->last_error;
 }
 
@@ -105,7 +113,8 @@ TEST_F(Contained, AFailingStartReportsItsStatusAndReason) {
   const auto r = manager_.get("fails_start_1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->state, "failed");
-  EXPECT_NE(r->last_error.find("start failed (FAILED): cannot listen on port 502"), std::string::npos)
+  EXPECT_NE(r->last_error.find("start failed (FAILED): cannot listen on port 502"),
+            std::string::npos)
       << r->last_error;
   // A failed instance can be removed, and its library is unloaded.
   EXPECT_TRUE(manager_.remove("fails_start_1").ok());
@@ -117,7 +126,8 @@ TEST_F(Contained, AThreadLeftRunningIsDetectedAndItsLibraryRetired) {
   ASSERT_TRUE(manager_.remove("leaves_thread_1").ok());
   const auto retired = manager_.retired();
   ASSERT_EQ(retired.size(), 1u);
-  EXPECT_NE(retired[0].reason.find("called the host after stop"), std::string::npos) << retired[0].reason;
+  EXPECT_NE(retired[0].reason.find("called the host after stop"), std::string::npos)
+      << retired[0].reason;
   // Still mapped: unloading it would have crashed the stray thread (and this test).
   EXPECT_TRUE(isMapped(test::fixtureDir() / "leaves_thread.so"));
 }

@@ -1,8 +1,7 @@
 // Every shipped plugin exports exactly the query symbol, and no STB_GNU_UNIQUE symbol
 // that would keep dlclose from unloading it.
-#include <gtest/gtest.h>
-
 #include <dlfcn.h>
+#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <exception>
@@ -55,7 +54,8 @@ TEST(SymbolAudit, EveryShippedPluginExportsOnlyTheQuerySymbol) {
     std::set<std::string> names;
     for (const Symbol& s : dynamicSymbols(so)) {
       names.insert(s.name);
-      EXPECT_NE(s.type, 'u') << so.filename() << ": unique symbol " << s.name << " blocks unloading";
+      EXPECT_NE(s.type, 'u') << so.filename() << ": unique symbol " << s.name
+                             << " blocks unloading";
     }
     EXPECT_EQ(names, std::set<std::string>{"storegate_plugin_query"}) << so.filename();
   }

@@ -1,7 +1,6 @@
 // The real storegated binary as a process: flags, config errors, signals.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "support/test_support.hpp"
 
@@ -14,17 +13,23 @@ class Daemon : public ::testing::Test {
 
   std::filesystem::path writeConfig(const std::string& greeting, const std::string& extra = "") {
     const auto path = dir_ / "storegate.yaml";
-    test::writeFile(path, "store_id: store-0042\n"
-                          "data_dir: data\n"
-                          "plugin_dirs: [\"" + test::pluginDir().string() + "\"]\n"
-                          "log: {level: debug, file: daemon.log}\n"
-                          "plugins:\n"
-                          "  - name: greeter\n"
-                          "    plugin: hello\n"
-                          "    config: {interval: 20ms, greeting: \"" + greeting + "\"}\n"
-                          "  - name: out\n"
-                          "    plugin: file_sink\n"
-                          "    config: {path: events.jsonl}\n" + extra);
+    test::writeFile(path,
+                    "store_id: store-0042\n"
+                    "data_dir: data\n"
+                    "plugin_dirs: [\"" +
+                        test::pluginDir().string() +
+                        "\"]\n"
+                        "log: {level: debug, file: daemon.log}\n"
+                        "plugins:\n"
+                        "  - name: greeter\n"
+                        "    plugin: hello\n"
+                        "    config: {interval: 20ms, greeting: \"" +
+                        greeting +
+                        "\"}\n"
+                        "  - name: out\n"
+                        "    plugin: file_sink\n"
+                        "    config: {path: events.jsonl}\n" +
+                        extra);
     return path;
   }
 
@@ -48,26 +53,32 @@ TEST_F(Daemon, UnknownFlagIsAUsageError) {
 
 TEST_F(Daemon, CheckConfigAcceptsAValidConfig) {
   const auto config = writeConfig("hi");
-  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--check-config", "--config", config.string()});
+  const auto [code, out] =
+      test::runProgram(test::storegatedPath(), {"--check-config", "--config", config.string()});
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("valid"), std::string::npos);
 }
 
 TEST_F(Daemon, CheckConfigListsEveryErrorByPathAndExitsTwo) {
   const auto config = dir_ / "bad.yaml";
-  test::writeFile(config, "store_id: s\n"
-                          "data_dir: d\n"
-                          "plugin_dirs: [\"" + test::pluginDir().string() + "\"]\n"
-                          "plugins:\n"
-                          "  - {name: a, plugin: hello, config: {interval: 2 weeks, colour: red}}\n"
-                          "  - {name: b, plugin: file_sink, config: {max_files: 5000}}\n"
-                          "  - {name: c, plugin: teleporter}\n");
-  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--check-config", "--config", config.string()});
+  test::writeFile(config,
+                  "store_id: s\n"
+                  "data_dir: d\n"
+                  "plugin_dirs: [\"" +
+                      test::pluginDir().string() +
+                      "\"]\n"
+                      "plugins:\n"
+                      "  - {name: a, plugin: hello, config: {interval: 2 weeks, colour: red}}\n"
+                      "  - {name: b, plugin: file_sink, config: {max_files: 5000}}\n"
+                      "  - {name: c, plugin: teleporter}\n");
+  const auto [code, out] =
+      test::runProgram(test::storegatedPath(), {"--check-config", "--config", config.string()});
   EXPECT_EQ(code, 2) << out;
   EXPECT_NE(out.find("5 errors"), std::string::npos) << out;
   EXPECT_NE(out.find("plugins[0].config.interval: must be a duration"), std::string::npos) << out;
   EXPECT_NE(out.find("plugins[0].config.colour: unknown property"), std::string::npos) << out;
-  EXPECT_NE(out.find("plugins[1].config.max_files: 5000 is not in 0..1000"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugins[1].config.max_files: 5000 is not in 0..1000"), std::string::npos)
+      << out;
   EXPECT_NE(out.find("plugins[1].config.path: is required"), std::string::npos) << out;
   EXPECT_NE(out.find("plugins[2].plugin: no plugin 'teleporter'"), std::string::npos) << out;
 }
@@ -85,38 +96,76 @@ TEST_F(Daemon, ABadConfigNeverStartsTheDaemon) {
 TEST_F(Daemon, RunsReloadsOnSighupRefusesABadReloadAndStopsCleanly) {
   const auto config = writeConfig("hello");
   test::Process daemon(test::storegatedPath(), {"--config", config.string()}, dir_ / "stderr.log");
-  ASSERT_TRUE(test::waitUntil([&] { return eventsText().find("\"greeting\":\"hello\"") != std::string::npos; }))
-      << daemon.output();
+  ASSERT_TRUE(test::waitUntil([&] {
+    return eventsText().find("\"greeting\":\"hello\"") != std::string::npos;
+  })) << daemon.output();
 
   // A reloadable change is applied in place.
   writeConfig("welcome");
   daemon.signal(SIGHUP);
-  ASSERT_TRUE(test::waitUntil([&] { return eventsText().find("\"greeting\":\"welcome\"") != std::string::npos; }))
-      << daemon.output();
+  ASSERT_TRUE(test::waitUntil([&] {
+    return eventsText().find("\"greeting\":\"welcome\"") != std::string::npos;
+  })) << daemon.output();
 
   // A broken file is refused as a whole; the daemon runs on with what it had.
-  test::writeFile(config, "store_id: store-0042\nplugins: [{plugin: hello, config: {interval: never}}]\n");
+  test::writeFile(config,
+                  "store_id: store-0042\nplugins: [{plugin: hello, config: {interval: never}}]\n");
   daemon.signal(SIGHUP);
-  ASSERT_TRUE(test::waitUntil([&] { return daemon.output().find("reload refused") != std::string::npos; }))
-      << daemon.output();
+  ASSERT_TRUE(test::waitUntil([&] {
+    return daemon.output().find("reload refused") != std::string::npos;
+  })) << daemon.output();
   EXPECT_TRUE(daemon.running());
 
   // A new instance appears by reload.
-  writeConfig("welcome", "  - name: second\n    plugin: hello\n    config: {interval: 20ms, greeting: \"second\"}\n");
+  writeConfig(
+      "welcome",
+      "  - name: second\n    plugin: hello\n    config: {interval: 20ms, greeting: \"second\"}\n");
   daemon.signal(SIGHUP);
-  ASSERT_TRUE(test::waitUntil([&] { return eventsText().find("\"source\":\"second\"") != std::string::npos; }))
-      << daemon.output();
+  ASSERT_TRUE(test::waitUntil([&] {
+    return eventsText().find("\"source\":\"second\"") != std::string::npos;
+  })) << daemon.output();
 
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(), 0) << daemon.output();
   const std::string log = test::readFile(dir_ / "daemon.log");
   EXPECT_NE(log.find("msg=\"stopped cleanly\""), std::string::npos) << log;
-  EXPECT_NE(log.find("msg=\"config reloaded\" added=1 removed=0 changed=0"), std::string::npos) << log;
+  EXPECT_NE(log.find("msg=\"config reloaded\" added=1 removed=0 changed=0"), std::string::npos)
+      << log;
+}
+
+TEST_F(Daemon, ChangingAnInstancesLibraryOnReloadHotSwapsIt) {
+  std::filesystem::copy_file(test::fixtureDir() / "counter.so", dir_ / "counter-1.so");
+  std::filesystem::copy_file(test::fixtureDir() / "counter.so", dir_ / "counter-2.so");
+  const auto config = dir_ / "storegate.yaml";
+  const auto write = [&](const std::string& library) {
+    test::writeFile(config,
+                    "store_id: s\ndata_dir: data\nlog: {file: daemon.log}\n"
+                    "plugins:\n"
+                    "  - {name: count, plugin: counter, library: " +
+                        library + ", config: {pause_us: 1000}}\n");
+  };
+  write("counter-1.so");
+  test::Process daemon(test::storegatedPath(), {"--config", config.string()}, dir_ / "stderr.log");
+  const auto log = [&] { return test::readFile(dir_ / "daemon.log"); };
+  ASSERT_TRUE(test::waitUntil([&] {
+    return log().find("msg=\"instance running\"") != std::string::npos;
+  })) << daemon.output();
+  write("counter-2.so");
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(test::waitUntil([&] {
+    return log().find("msg=\"hot swap done\"") != std::string::npos;
+  })) << log();
+  EXPECT_NE(log().find("to=" + (dir_ / "counter-2.so").string() + " old_library=unloaded"),
+            std::string::npos)
+      << log();
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0);
 }
 
 TEST_F(Daemon, ListPluginsShowsWhatIsInstalled) {
   const auto config = writeConfig("hi");
-  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--list-plugins", "--config", config.string()});
+  const auto [code, out] =
+      test::runProgram(test::storegatedPath(), {"--list-plugins", "--config", config.string()});
   EXPECT_EQ(code, 0);
   EXPECT_NE(out.find("hello\t1.0.0\tsource\tABI 1.0"), std::string::npos) << out;
   EXPECT_NE(out.find("file_sink\t1.0.0\tsink\tABI 1.0"), std::string::npos) << out;

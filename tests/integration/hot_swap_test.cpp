@@ -92,7 +92,8 @@ TEST_F(HotSwap, ABuildOfAnotherPluginIsRefusedAndTheOldOneKeepsRunning) {
   std::filesystem::copy_file(test::fixtureDir() / "fails_start.so", dir_ / "impostor.so");
   const SwapReport r = manager_.hotSwap("count", dir_ / "impostor.so");
   EXPECT_FALSE(r.swapped);
-  EXPECT_NE(r.error.find("holds plugin 'fails_start', but instance 'count' runs 'counter'"), std::string::npos)
+  EXPECT_NE(r.error.find("holds plugin 'fails_start', but instance 'count' runs 'counter'"),
+            std::string::npos)
       << r.error;
   EXPECT_EQ(manager_.get("count")->state, "running");
   const uint64_t before = buffer_.stats().last_sequence;
@@ -115,7 +116,8 @@ TEST_F(HotSwap, AFailedStartOfTheNewBuildRollsBackToTheOldOne) {
   const SwapReport r = manager_.hotSwap("count", build("counter_broken", 1));
   EXPECT_FALSE(r.swapped);
   EXPECT_TRUE(r.rolled_back);
-  EXPECT_NE(r.error.find("new build failed to start: start failed (FAILED): regression"), std::string::npos)
+  EXPECT_NE(r.error.find("new build failed to start: start failed (FAILED): regression"),
+            std::string::npos)
       << r.error;
   const auto report = manager_.get("count");
   EXPECT_EQ(report->state, "running");

@@ -14,11 +14,11 @@ class Lifecycle : public ::testing::Test {
   test::TempDir dir_;
   MemoryBuffer buffer_;
   Ingest ingest_{buffer_, "store-1"};
-  PluginManager manager_{{test::pluginDir(), test::fixtureDir()},
-                         HostServices{&ingest_, &buffer_, "store-1"},
-                         buffer_,
-                         DeliveryOptions{50, 1 << 20, std::chrono::milliseconds(5),
-                                         std::chrono::milliseconds(20)}};
+  PluginManager manager_{
+      {test::pluginDir(), test::fixtureDir()},
+      HostServices{&ingest_, &buffer_, "store-1"},
+      buffer_,
+      DeliveryOptions{50, 1 << 20, std::chrono::milliseconds(5), std::chrono::milliseconds(20)}};
 
   static InstanceSpec spec(std::string name, std::string plugin, nlohmann::json config) {
     InstanceSpec s;
@@ -55,9 +55,12 @@ TEST_F(Lifecycle, SourceToSinkThroughTheBufferAndBack) {
 }
 
 TEST_F(Lifecycle, AReloadableChangeIsAppliedWithoutARestart) {
-  ASSERT_TRUE(manager_.add(spec("greeter", "hello", {{"interval", "10ms"}, {"greeting", "hi"}})).ok());
+  ASSERT_TRUE(
+      manager_.add(spec("greeter", "hello", {{"interval", "10ms"}, {"greeting", "hi"}})).ok());
   ASSERT_TRUE(test::waitUntil([&] { return buffer_.stats().last_sequence >= 3; }));
-  ASSERT_TRUE(manager_.update(spec("greeter", "hello", {{"interval", "10ms"}, {"greeting", "welcome"}})).ok());
+  ASSERT_TRUE(
+      manager_.update(spec("greeter", "hello", {{"interval", "10ms"}, {"greeting", "welcome"}}))
+          .ok());
   const uint64_t after = buffer_.stats().last_sequence;
   ASSERT_TRUE(test::waitUntil([&] { return buffer_.stats().last_sequence >= after + 3; }));
   const auto events = buffer_.snapshot();
@@ -69,7 +72,8 @@ TEST_F(Lifecycle, AReloadableChangeIsAppliedWithoutARestart) {
 TEST_F(Lifecycle, ANonReloadableChangeRestartsTheInstance) {
   ASSERT_TRUE(manager_.add(spec("greeter", "hello", {{"interval", "10ms"}})).ok());
   ASSERT_TRUE(test::waitUntil([&] { return manager_.get("greeter")->emitted >= 3; }));
-  ASSERT_TRUE(manager_.update(spec("greeter", "hello", {{"interval", "10ms"}, {"count", 1000}})).ok());
+  ASSERT_TRUE(
+      manager_.update(spec("greeter", "hello", {{"interval", "10ms"}, {"count", 1000}})).ok());
   const auto r = manager_.get("greeter");
   EXPECT_EQ(r->state, "running");
   EXPECT_LT(r->emitted, 3u);  // a new instance counts its own emits
@@ -79,8 +83,10 @@ TEST_F(Lifecycle, ANonReloadableChangeRestartsTheInstance) {
 TEST_F(Lifecycle, AnInvalidConfigIsRefusedBeforeAnythingRuns) {
   const Status s = manager_.add(spec("greeter", "hello", {{"interval", "soon"}, {"volume", 11}}));
   EXPECT_EQ(s.code, SG_ERR_INVALID);
-  EXPECT_NE(s.message.find("plugins[0].config.interval: must be a duration"), std::string::npos) << s.message;
-  EXPECT_NE(s.message.find("plugins[0].config.volume: unknown property"), std::string::npos) << s.message;
+  EXPECT_NE(s.message.find("plugins[0].config.interval: must be a duration"), std::string::npos)
+      << s.message;
+  EXPECT_NE(s.message.find("plugins[0].config.volume: unknown property"), std::string::npos)
+      << s.message;
   EXPECT_FALSE(manager_.get("greeter"));
   EXPECT_EQ(buffer_.stats().last_sequence, 0u);
 }
@@ -94,7 +100,9 @@ TEST_F(Lifecycle, ASinkThatFailsIsRetriedAndItsPoisonIsDeadLettered) {
     e[0].data = data;
     ASSERT_TRUE(buffer_.append(e).ok());
   }
-  ASSERT_TRUE(manager_.add(spec("sink", "flaky_sink", {{"fail_first", 3}, {"record", record.string()}})).ok());
+  ASSERT_TRUE(
+      manager_.add(spec("sink", "flaky_sink", {{"fail_first", 3}, {"record", record.string()}}))
+          .ok());
   ASSERT_TRUE(test::waitUntil([&] { return buffer_.cursor("sink") == 3; }));
   EXPECT_EQ(test::readLines(record), (std::vector<std::string>{"1", "3"}));
   EXPECT_EQ(buffer_.stats().dead_letters, 1u);

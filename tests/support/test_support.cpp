@@ -15,10 +15,18 @@
 
 namespace storegate::test {
 
-std::filesystem::path pluginDir() { return STOREGATE_TEST_PLUGIN_DIR; }
-std::filesystem::path fixtureDir() { return STOREGATE_TEST_FIXTURE_DIR; }
-std::filesystem::path sourceDir() { return STOREGATE_TEST_SOURCE_DIR; }
-std::filesystem::path storegatedPath() { return STOREGATED_PATH; }
+std::filesystem::path pluginDir() {
+  return STOREGATE_TEST_PLUGIN_DIR;
+}
+std::filesystem::path fixtureDir() {
+  return STOREGATE_TEST_FIXTURE_DIR;
+}
+std::filesystem::path sourceDir() {
+  return STOREGATE_TEST_SOURCE_DIR;
+}
+std::filesystem::path storegatedPath() {
+  return STOREGATED_PATH;
+}
 
 TempDir::TempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "storegate-test-XXXXXX").string();
@@ -112,14 +120,17 @@ int Process::wait(std::chrono::milliseconds timeout) {
   return kTimedOut;
 }
 
-std::string Process::output() const { return readFile(output_file_); }
+std::string Process::output() const {
+  return readFile(output_file_);
+}
 
 std::pair<int, std::string> runProgram(const std::filesystem::path& program,
                                        const std::vector<std::string>& args,
                                        std::chrono::milliseconds timeout) {
   std::random_device rd;
-  const auto out = std::filesystem::temp_directory_path() /
-                   ("storegate-run-" + std::to_string(getpid()) + "-" + std::to_string(rd()) + ".log");
+  const auto out =
+      std::filesystem::temp_directory_path() /
+      ("storegate-run-" + std::to_string(getpid()) + "-" + std::to_string(rd()) + ".log");
   int code = 0;
   std::string output;
   {

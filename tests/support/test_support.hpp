@@ -24,7 +24,9 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
+    return path_ / name;
+  }
 
  private:
   std::filesystem::path path_;
@@ -63,9 +65,9 @@ class Process {
 };
 
 // Runs a program to completion (bounded) and returns {exit code, output}.
-std::pair<int, std::string> runProgram(const std::filesystem::path& program,
-                                       const std::vector<std::string>& args,
-                                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
+std::pair<int, std::string> runProgram(
+    const std::filesystem::path& program, const std::vector<std::string>& args,
+    std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 constexpr int kTimedOut = -1000;
 

@@ -93,7 +93,8 @@ typedef struct sg_event {
   sg_str type;    /* e.g. "store.pos.receipt" */
   sg_str subject; /* optional, e.g. a till or a zone */
   sg_str datacontenttype;
-  sg_str dedupkey; /* optional; an event whose key was seen recently is acknowledged, not stored again */
+  sg_str dedupkey; /* optional; an event whose key was seen recently is acknowledged, not stored
+                      again */
   sg_str storeid;  /* host-set */
   int64_t time_unix_ns;
   uint64_t sequence; /* host-set: position in the durable log */
@@ -337,7 +338,7 @@ typedef struct sg_plugin_descriptor {
  * that range (the newest it can), or NULL when it speaks none of them. Called from any
  * thread, possibly more than once; must not allocate or start anything. */
 typedef const sg_plugin_descriptor* (*sg_plugin_query_fn)(uint32_t host_min_version,
-                                                            uint32_t host_max_version);
+                                                          uint32_t host_max_version);
 
 #if defined(__GNUC__)
 #define SG_PLUGIN_EXPORT __attribute__((visibility("default")))

@@ -28,7 +28,9 @@
 
 namespace storegate::sdk {
 
-constexpr sg_str str(std::string_view s) noexcept { return sg_str{s.data(), s.size()}; }
+constexpr sg_str str(std::string_view s) noexcept {
+  return sg_str{s.data(), s.size()};
+}
 constexpr std::string_view view(sg_str s) noexcept {
   return s.ptr == nullptr ? std::string_view{} : std::string_view{s.ptr, s.len};
 }
@@ -114,8 +116,17 @@ class Property {
 
  private:
   constexpr Property(sg_prop_type type, std::string_view name, std::string_view description)
-      : p_{sizeof(sg_property), type, str(name), str(description), sg_str{nullptr, 0},
-           0, 0, 0.0, 0.0, nullptr, 0} {}
+      : p_{sizeof(sg_property),
+           type,
+           str(name),
+           str(description),
+           sg_str{nullptr, 0},
+           0,
+           0,
+           0.0,
+           0.0,
+           nullptr,
+           0} {}
   constexpr Property with(sg_prop_flags f) const {
     Property c = *this;
     c.p_.flags |= f;
@@ -139,9 +150,7 @@ class Config {
     return std::string(view(need(name).text));
   }
   [[nodiscard]] int64_t getInt(std::string_view name) const { return need(name).int_value; }
-  [[nodiscard]] double getDouble(std::string_view name) const {
-    return need(name).double_value;
-  }
+  [[nodiscard]] double getDouble(std::string_view name) const { return need(name).double_value; }
   [[nodiscard]] bool getBool(std::string_view name) const { return need(name).int_value != 0; }
   [[nodiscard]] std::chrono::milliseconds getDuration(std::string_view name) const {
     return std::chrono::milliseconds(need(name).int_value);
@@ -210,7 +219,9 @@ std::string toCloudEventJson(const sg_event& e);
 class Host {
  public:
   Host(const sg_host* host, sg_host_ctx* ctx, std::string instance_name, std::string store_id)
-      : host_(host), ctx_(ctx), instance_name_(std::move(instance_name)),
+      : host_(host),
+        ctx_(ctx),
+        instance_name_(std::move(instance_name)),
         store_id_(std::move(store_id)) {}
 
   [[nodiscard]] const std::string& instanceName() const noexcept { return instance_name_; }
@@ -241,14 +252,11 @@ class Host {
     std::string out;
     const sg_status s = host_->state_get(
         ctx_, str(key),
-        [](void* user, sg_bytes value) {
-          static_cast<std::string*>(user)->assign(view(value));
-        },
+        [](void* user, sg_bytes value) { static_cast<std::string*>(user)->assign(view(value)); },
         &out);
     if (s == SG_OK) return out;
     if (s == SG_ERR_NOT_FOUND) return std::nullopt;
-    throw Error("state_get('" + std::string(key) + "') failed with status " + std::to_string(s),
-                s);
+    throw Error("state_get('" + std::string(key) + "') failed with status " + std::to_string(s), s);
   }
   [[nodiscard]] sg_status statePut(std::string_view key, std::string_view value) const {
     return host_->state_put(ctx_, str(key), bytes(value));
@@ -331,8 +339,12 @@ struct PluginInfo {
 
 namespace detail {
 
-inline sg_instance* toHandle(Plugin* p) noexcept { return reinterpret_cast<sg_instance*>(p); }
-inline Plugin* fromHandle(sg_instance* i) noexcept { return reinterpret_cast<Plugin*>(i); }
+inline sg_instance* toHandle(Plugin* p) noexcept {
+  return reinterpret_cast<sg_instance*>(p);
+}
+inline Plugin* fromHandle(sg_instance* i) noexcept {
+  return reinterpret_cast<Plugin*>(i);
+}
 
 // Runs `fn`, turning any exception into a status and a message for the host.
 template <typename Fn>
@@ -443,11 +455,21 @@ inline void appendJsonString(std::string& out, std::string_view s) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -468,8 +490,8 @@ inline std::string base64(std::string_view in) {
   out.reserve((in.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    const uint32_t n = (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) |
-                       uint8_t(in[i + 2]);
+    const uint32_t n =
+        (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) | uint8_t(in[i + 2]);
     out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63],
             kAlphabet[n & 63]};
   }
@@ -486,13 +508,14 @@ inline std::string base64(std::string_view in) {
 inline std::string rfc3339(int64_t unix_ns) {
   const int64_t secs = unix_ns >= 0 ? unix_ns / 1000000000 : (unix_ns - 999999999) / 1000000000;
   const auto ms = static_cast<int>((unix_ns - secs * 1000000000) / 1000000);
-  const std::chrono::sys_days day{std::chrono::floor<std::chrono::days>(std::chrono::seconds(secs))};
+  const std::chrono::sys_days day{
+      std::chrono::floor<std::chrono::days>(std::chrono::seconds(secs))};
   const std::chrono::year_month_day ymd{day};
   const int64_t sod = secs - std::chrono::sys_seconds(day).time_since_epoch().count();
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), int(sod / 3600),
-                int(sod / 60 % 60), int(sod % 60), ms);
+                unsigned(ymd.month()), unsigned(ymd.day()), int(sod / 3600), int(sod / 60 % 60),
+                int(sod % 60), ms);
   return buf;
 }
 
@@ -540,13 +563,12 @@ inline std::string toCloudEventJson(const sg_event& e) {
 
 // Exports the plugin: STOREGATE_PLUGIN(MyPlugin, (storegate::sdk::PluginInfo{...})).
 // MyPlugin must be constructible from (storegate::sdk::Host, const storegate::sdk::Config&).
-#define STOREGATE_PLUGIN(PluginClass, info)                                                  \
-  extern "C" SG_PLUGIN_EXPORT const sg_plugin_descriptor* storegate_plugin_query(            \
-      uint32_t host_min_version, uint32_t host_max_version) {                                \
-    static constexpr sg_plugin_descriptor kDescriptor = ::storegate::sdk::detail::describe(  \
-        info, &::storegate::sdk::detail::Trampolines<PluginClass>::vtable);                   \
-    return ::storegate::sdk::detail::negotiate(&kDescriptor, host_min_version,               \
-                                               host_max_version);                            \
+#define STOREGATE_PLUGIN(PluginClass, info)                                                       \
+  extern "C" SG_PLUGIN_EXPORT const sg_plugin_descriptor* storegate_plugin_query(                 \
+      uint32_t host_min_version, uint32_t host_max_version) {                                     \
+    static constexpr sg_plugin_descriptor kDescriptor = ::storegate::sdk::detail::describe(       \
+        info, &::storegate::sdk::detail::Trampolines<PluginClass>::vtable);                       \
+    return ::storegate::sdk::detail::negotiate(&kDescriptor, host_min_version, host_max_version); \
   }
 
 #endif  // STOREGATE_SDK_HPP

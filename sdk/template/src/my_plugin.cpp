@@ -8,7 +8,9 @@ namespace vendor::my_plugin {
 MyPlugin::MyPlugin(storegate::sdk::Host host, const storegate::sdk::Config& config)
     : storegate::sdk::Plugin(std::move(host)), settings_(Settings::from(config)) {}
 
-void MyPlugin::start() { thread_ = std::thread([this] { run(); }); }
+void MyPlugin::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void MyPlugin::stop(std::chrono::milliseconds) {
   {
@@ -31,8 +33,8 @@ void MyPlugin::run() {
     storegate::sdk::Event e;
     e.type = "store.sensor.reading";
     e.subject = settings_.sensor_id;
-    e.data = "{\"sensor\":\"" + settings_.sensor_id + "\",\"kind\":\"weight\",\"value\":" +
-             std::to_string(read()) + ",\"unit\":\"g\"}";
+    e.data = "{\"sensor\":\"" + settings_.sensor_id +
+             "\",\"kind\":\"weight\",\"value\":" + std::to_string(read()) + ",\"unit\":\"g\"}";
     if (const sg_status s = host().emit(e); s != SG_OK) {
       host().warn("reading not accepted (status " + std::to_string(s) + "), will retry");
     }

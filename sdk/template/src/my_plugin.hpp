@@ -2,10 +2,9 @@
 // emits store.sensor.reading events. Replace `read()` with your device's protocol.
 #pragma once
 
-#include <storegate/sdk.hpp>
-
 #include <condition_variable>
 #include <mutex>
+#include <storegate/sdk.hpp>
 #include <thread>
 
 namespace vendor::my_plugin {
@@ -24,8 +23,8 @@ class MyPlugin final : public storegate::sdk::Plugin {
  public:
   MyPlugin(storegate::sdk::Host host, const storegate::sdk::Config& config);
 
-  void start() override;                              // spawn the worker thread
-  void stop(std::chrono::milliseconds) override;      // join it: required by the contract
+  void start() override;                          // spawn the worker thread
+  void stop(std::chrono::milliseconds) override;  // join it: required by the contract
 
  private:
   void run();

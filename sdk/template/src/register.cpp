@@ -6,7 +6,9 @@ using storegate::sdk::Property;
 
 constexpr sg_property kProperties[] = {
     Property::String("sensor_id", "Which sensor this instance reads").required(),
-    Property::Duration("interval", "Time between two readings").defaultValue("1s").range(100, 3'600'000),
+    Property::Duration("interval", "Time between two readings")
+        .defaultValue("1s")
+        .range(100, 3'600'000),
 };
 
 constexpr storegate::sdk::PluginInfo kInfo{

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <set>
-
 #include <storegate/sdk.hpp>
 
 #include "buffer/memory_buffer.hpp"
@@ -51,7 +50,8 @@ TEST(Ingest, ABadEventRefusesTheWholeBatchAndSaysWhich) {
   const sg_event views[] = {good.toView(), bad.toView(), good.toView()};
   const Status s = ingest.emit("x", views);
   EXPECT_EQ(s.code, SG_ERR_INVALID);
-  EXPECT_EQ(s.message, "event 1 of 3: data is not valid JSON but datacontenttype is 'application/json'");
+  EXPECT_EQ(s.message,
+            "event 1 of 3: data is not valid JSON but datacontenttype is 'application/json'");
   EXPECT_TRUE(b.snapshot().empty());
   EXPECT_EQ(ingest.rejected(), 3u);
 }

@@ -28,7 +28,8 @@ plugins:
   - plugin: file_sink
     enabled: false
     library: lib/file_sink-2.so
-)", "/etc/storegate", errors);
+)",
+                         "/etc/storegate", errors);
   ASSERT_TRUE(cfg) << joined(errors);
   EXPECT_EQ(cfg->store_id, "store-0042");
   EXPECT_EQ(cfg->data_dir, "/etc/storegate/var/data");
@@ -54,7 +55,8 @@ store_id: s
 data_dir: d
 plugins:
   - {plugin: p, config: {a: 12, b: "12", c: true, d: 1.5, e: -3, f: ~, g: [1, x]}}
-)", "/", errors);
+)",
+                         "/", errors);
   ASSERT_TRUE(cfg) << joined(errors);
   const auto& c = cfg->plugins[0].config;
   EXPECT_TRUE(c["a"].is_number_integer());
@@ -80,16 +82,20 @@ plugins:
     plugin: hello
   - name: dup
     config: [1]
-)", "/", errors);
+)",
+                         "/", errors);
   EXPECT_FALSE(cfg);
   const std::string all = joined(errors);
   EXPECT_NE(all.find("store_id: is required"), std::string::npos) << all;
   EXPECT_NE(all.find("data_dir: must be a string"), std::string::npos) << all;
   EXPECT_NE(all.find("colour: unknown key"), std::string::npos) << all;
   EXPECT_NE(all.find("log.level: 'loud' is not one of"), std::string::npos) << all;
-  EXPECT_NE(all.find("buffer.durability: 'maybe' is not one of: sync, batch, none"), std::string::npos) << all;
+  EXPECT_NE(all.find("buffer.durability: 'maybe' is not one of: sync, batch, none"),
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find("plugins[0].name: 'Front Door' must be"), std::string::npos) << all;
-  EXPECT_NE(all.find("plugins[2].name: 'dup' is used by another instance"), std::string::npos) << all;
+  EXPECT_NE(all.find("plugins[2].name: 'dup' is used by another instance"), std::string::npos)
+      << all;
   EXPECT_NE(all.find("plugins[2].plugin: is required"), std::string::npos) << all;
   EXPECT_NE(all.find("plugins[2].config: must be a mapping"), std::string::npos) << all;
 }

@@ -7,7 +7,8 @@
 namespace storegate {
 namespace {
 
-PropertySpec spec(std::string name, sg_prop_type type, std::string def = "", sg_prop_flags flags = 0) {
+PropertySpec spec(std::string name, sg_prop_type type, std::string def = "",
+                  sg_prop_flags flags = 0) {
   PropertySpec s;
   s.name = std::move(name);
   s.type = type;
@@ -83,14 +84,19 @@ TEST(Properties, NamesEveryProblemWithItsPath) {
   EXPECT_FALSE(resolveConfig(specs(), given, "plugins[2].config", errors));
   const std::string all = joined(errors);
   EXPECT_NE(all.find("plugins[2].config.port: 70000 is not in 1..65535"), std::string::npos) << all;
-  EXPECT_NE(all.find("plugins[2].config.mode: 'udp' is not one of: tcp, rtu"), std::string::npos) << all;
-  EXPECT_NE(all.find("plugins[2].config.timeout: \"2h\" (7200000 ms) is above the maximum 60000 ms"),
-            std::string::npos) << all;
+  EXPECT_NE(all.find("plugins[2].config.mode: 'udp' is not one of: tcp, rtu"), std::string::npos)
+      << all;
+  EXPECT_NE(
+      all.find("plugins[2].config.timeout: \"2h\" (7200000 ms) is above the maximum 60000 ms"),
+      std::string::npos)
+      << all;
   EXPECT_NE(all.find("plugins[2].config.buffer: must be a size"), std::string::npos) << all;
   EXPECT_NE(all.find("plugins[2].config.ratio: must be a number"), std::string::npos) << all;
   EXPECT_NE(all.find("plugins[2].config.debug: must be true or false"), std::string::npos) << all;
   EXPECT_NE(all.find("plugins[2].config.registers: must be a list"), std::string::npos) << all;
-  EXPECT_NE(all.find("plugins[2].config.colour: unknown property (this plugin accepts:"), std::string::npos) << all;
+  EXPECT_NE(all.find("plugins[2].config.colour: unknown property (this plugin accepts:"),
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find("plugins[2].config.host: is required"), std::string::npos) << all;
   EXPECT_EQ(errors.size(), 9u) << all;
 }
@@ -123,11 +129,27 @@ TEST(Properties, ChangedFromListsOnlyDifferences) {
 }
 
 TEST(Properties, DeclarationsAreChecked) {
-  EXPECT_NE(checkPropertySpec(spec("t", SG_PROP_DURATION, "five seconds")).find("default 'five seconds'"),
+  EXPECT_NE(
+      checkPropertySpec(spec("t", SG_PROP_DURATION, "five seconds")).find("default 'five seconds'"),
+      std::string::npos);
+  EXPECT_NE(checkPropertySpec(spec("e", SG_PROP_ENUM)).find("no allowed values"),
             std::string::npos);
-  EXPECT_NE(checkPropertySpec(spec("e", SG_PROP_ENUM)).find("no allowed values"), std::string::npos);
   EXPECT_NE(checkPropertySpec(spec("x", 99)).find("unknown type"), std::string::npos);
   EXPECT_EQ(checkPropertySpec(spec("ok", SG_PROP_SIZE, "8MiB")), "");
+}
+
+TEST(Properties, PathPropertiesAreResolvedAgainstTheConfigDirectory) {
+  std::vector<PropertySpec> s = {spec("file", SG_PROP_STRING, "", SG_PROP_PATH),
+                                 spec("name", SG_PROP_STRING)};
+  ConfigErrors errors;
+  auto rel = resolveConfig(s, {{"file", "out/events.jsonl"}, {"name", "out/x"}}, "p", errors,
+                           "/etc/storegate");
+  ASSERT_TRUE(rel);
+  EXPECT_EQ(sdk::view(find(rel->view(), "file")->text), "/etc/storegate/out/events.jsonl");
+  EXPECT_EQ(sdk::view(find(rel->view(), "name")->text), "out/x");  // not a path: untouched
+  auto abs = resolveConfig(s, {{"file", "/var/x.jsonl"}}, "p", errors, "/etc/storegate");
+  ASSERT_TRUE(abs);
+  EXPECT_EQ(sdk::view(find(abs->view(), "file")->text), "/var/x.jsonl");
 }
 
 TEST(Properties, JsonSchemaDescribesTypesDefaultsAndRequired) {

@@ -6,9 +6,11 @@ namespace storegate {
 
 TEST(StateMachine, TheHappyPathIsAllowed) {
   using S = InstanceState;
-  const S path[] = {S::Loaded, S::Created, S::Running, S::Draining, S::Stopped, S::Destroyed, S::Unloaded};
+  const S path[] = {S::Loaded,  S::Created,   S::Running, S::Draining,
+                    S::Stopped, S::Destroyed, S::Unloaded};
   for (size_t i = 0; i + 1 < std::size(path); ++i) {
-    EXPECT_TRUE(isAllowedTransition(path[i], path[i + 1])) << toString(path[i]) << " → " << toString(path[i + 1]);
+    EXPECT_TRUE(isAllowedTransition(path[i], path[i + 1]))
+        << toString(path[i]) << " → " << toString(path[i + 1]);
   }
   EXPECT_TRUE(isAllowedTransition(S::Destroyed, S::Retired));
 }
