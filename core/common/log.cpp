@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <storegate/sdk.hpp>
 
 #include "common/time.hpp"
 
@@ -78,33 +79,7 @@ bool needsQuoting(std::string_view v) {
 }
 
 void appendEscaped(std::string& out, std::string_view v) {
-  for (char c : v) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
+  sdk::detail::appendJsonEscaped(out, v);
 }
 
 void appendLogfmt(std::string& out, std::string_view key, std::string_view value) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <limits>
+#include <storegate/sdk.hpp>
 
 namespace storegate {
 
@@ -14,17 +15,7 @@ int64_t wallClockNs() {
 }
 
 std::string formatRfc3339(int64_t unix_ns) {
-  using namespace std::chrono;
-  const sys_time<nanoseconds> tp{nanoseconds(unix_ns)};
-  const auto day = floor<days>(tp);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{floor<milliseconds>(tp - day)};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                int(hms.minutes().count()), int(hms.seconds().count()),
-                int(hms.subseconds().count()));
-  return buf;
+  return sdk::detail::rfc3339(unix_ns);
 }
 
 namespace {

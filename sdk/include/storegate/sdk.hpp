@@ -449,9 +449,9 @@ constexpr const sg_plugin_descriptor* negotiate(const sg_plugin_descriptor* d, u
   return (d->abi_version >= lo && d->abi_version <= hi) ? d : nullptr;
 }
 
-inline void appendJsonString(std::string& out, std::string_view s) {
+// Appends `s` escaped for the inside of a JSON string (no quotes added).
+inline void appendJsonEscaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
@@ -480,6 +480,11 @@ inline void appendJsonString(std::string& out, std::string_view s) {
         }
     }
   }
+}
+
+inline void appendJsonString(std::string& out, std::string_view s) {
+  out.push_back('"');
+  appendJsonEscaped(out, s);
   out.push_back('"');
 }
 
