@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <iostream>
 
@@ -100,8 +101,13 @@ int run(const std::filesystem::path& config_path) {
     return kExitFailure;
   }
   for (;;) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
+    // Wake once a minute to log the buffer's figures, so a log alone shows the health.
+    timespec minute{60, 0};
+    const int sig = sigtimedwait(&signals, nullptr, &minute);
+    if (sig < 0) {
+      if (errno == EAGAIN) daemon.logStats();
+      continue;
+    }
     if (sig == SIGHUP) {
       storegate::logInfo("daemon", "SIGHUP: reloading config", {{"config", config_path.string()}});
       storegate::ConfigErrors reload_errors;

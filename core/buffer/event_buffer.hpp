@@ -23,6 +23,11 @@ struct BufferStats {
   uint64_t bytes = 0;
   uint64_t dropped = 0;
   uint64_t dead_letters = 0;
+  uint64_t dedup_hits = 0;
+  uint64_t quarantined = 0;
+  uint64_t events_in = 0;
+  uint64_t backpressure = 0;
+  bool disk_paused = false;
 };
 
 // Thread-safe. Sequence numbers start at 1, increase by one per event, never repeat.
@@ -47,6 +52,8 @@ class EventBuffer {
   // Makes a sink known, so retention keeps what it has not acknowledged yet, even before
   // its first commit. Idempotent.
   virtual void registerSink(std::string_view sink) = 0;
+  // The sink no longer holds back retention (its cursor is kept for when it returns).
+  virtual void unregisterSink(std::string_view sink) = 0;
   // Sinks' cursors: the last sequence a sink acknowledged (0: nothing yet).
   [[nodiscard]] virtual uint64_t cursor(std::string_view sink) = 0;
   virtual Status commitCursor(std::string_view sink, uint64_t sequence) = 0;

@@ -58,6 +58,12 @@ void MemoryBuffer::wakeAll() {
 void MemoryBuffer::registerSink(std::string_view sink) {
   std::lock_guard lock(mu_);
   if (cursors_.find(sink) == cursors_.end()) cursors_.emplace(std::string(sink), 0);
+  active_[std::string(sink)] = true;
+}
+
+void MemoryBuffer::unregisterSink(std::string_view sink) {
+  std::lock_guard lock(mu_);
+  active_[std::string(sink)] = false;
 }
 
 uint64_t MemoryBuffer::cursor(std::string_view sink) {
@@ -82,7 +88,11 @@ Status MemoryBuffer::commitCursor(std::string_view sink, uint64_t sequence) {
 void MemoryBuffer::trimLocked() {
   if (cursors_.empty()) return;
   uint64_t slowest = UINT64_MAX;
-  for (const auto& [name, seq] : cursors_) slowest = std::min(slowest, seq);
+  for (const auto& [name, seq] : cursors_) {
+    const auto a = active_.find(name);
+    if (a == active_.end() || a->second) slowest = std::min(slowest, seq);
+  }
+  if (slowest == UINT64_MAX) return;
   while (!events_.empty() && events_.front().sequence <= slowest) {
     bytes_ -= events_.front().approximateSize();
     events_.pop_front();
@@ -103,6 +113,7 @@ BufferStats MemoryBuffer::stats() {
   s.events = events_.size();
   s.bytes = bytes_;
   s.dropped = dropped_;
+  s.events_in = next_sequence_ - 1;
   s.dead_letters = dead_letters_.size();
   return s;
 }

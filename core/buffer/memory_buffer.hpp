@@ -21,6 +21,7 @@ class MemoryBuffer final : public EventBuffer, public StateStore {
   bool waitForMore(uint64_t after, std::chrono::milliseconds timeout) override;
   void wakeAll() override;
   void registerSink(std::string_view sink) override;
+  void unregisterSink(std::string_view sink) override;
   uint64_t cursor(std::string_view sink) override;
   Status commitCursor(std::string_view sink, uint64_t sequence) override;
   Status deadLetter(std::string_view sink, const Event& event, std::string_view reason) override;
@@ -45,6 +46,7 @@ class MemoryBuffer final : public EventBuffer, public StateStore {
   uint64_t generation_ = 0;  // bumped by wakeAll
   size_t max_events_;
   std::map<std::string, uint64_t, std::less<>> cursors_;
+  std::map<std::string, bool, std::less<>> active_;
   std::map<std::string, std::string, std::less<>> state_;
   std::vector<std::pair<Event, std::string>> dead_letters_;
 };

@@ -29,7 +29,7 @@ struct LogOptions {
   size_t ring_size = 1000;
 };
 
-using LogField = std::pair<std::string_view, std::string>;
+using LogField = std::pair<std::string, std::string>;
 
 // Process-wide and thread-safe. Records below the level cost one atomic-free comparison.
 class Logger {

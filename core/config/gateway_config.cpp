@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/time.hpp"
+
 namespace storegate {
 namespace {
 
@@ -97,6 +99,49 @@ class Reader {
     }
     return obj[key].get<bool>();
   }
+  std::chrono::milliseconds duration(const nlohmann::json& obj, const std::string& path,
+                                     const char* key, std::chrono::milliseconds fallback) {
+    if (!obj.contains(key)) return fallback;
+    const auto& v = obj[key];
+    std::optional<std::chrono::milliseconds> d;
+    if (v.is_number_unsigned())
+      d = std::chrono::milliseconds(v.get<int64_t>());
+    else if (v.is_string())
+      d = parseDuration(v.get<std::string>());
+    if (!d) {
+      errors_.push_back(
+          {join(path, key), "must be a duration like 250ms, 5s, 2m or 1h, got " + v.dump()});
+      return fallback;
+    }
+    return *d;
+  }
+  uint64_t size(const nlohmann::json& obj, const std::string& path, const char* key,
+                uint64_t fallback) {
+    if (!obj.contains(key)) return fallback;
+    const auto& v = obj[key];
+    std::optional<uint64_t> s;
+    if (v.is_number_unsigned())
+      s = v.get<uint64_t>();
+    else if (v.is_string())
+      s = parseSize(v.get<std::string>());
+    if (!s) {
+      errors_.push_back(
+          {join(path, key), "must be a size like 512, 64KiB, 8MiB or 1GiB, got " + v.dump()});
+      return fallback;
+    }
+    return *s;
+  }
+  int64_t integer(const nlohmann::json& obj, const std::string& path, const char* key,
+                  int64_t fallback, int64_t min, int64_t max) {
+    if (!obj.contains(key)) return fallback;
+    const auto& v = obj[key];
+    if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
+      errors_.push_back({join(path, key), v.dump() + " is not an integer in " +
+                                              std::to_string(min) + ".." + std::to_string(max)});
+      return fallback;
+    }
+    return v.get<int64_t>();
+  }
   std::filesystem::path pathValue(const std::string& text) const {
     if (text.empty()) return {};
     std::filesystem::path p(text);
@@ -138,14 +183,30 @@ void readLog(Reader& r, const nlohmann::json& log, LogOptions& out) {
   out.console = r.boolean(log, "log", "console", true);
 }
 
+QuotaPolicy readPolicy(Reader& r, const std::string& path, const nlohmann::json& v) {
+  if (v == "block") return QuotaPolicy::Block;
+  if (v != "drop_oldest")
+    r.errors().push_back({path, v.dump() + " is not one of: drop_oldest, block"});
+  return QuotaPolicy::DropOldest;
+}
+
 void readBuffer(Reader& r, const nlohmann::json& buffer, BufferOptions& out) {
   if (buffer.is_null()) return;
   if (!buffer.is_object()) {
     r.errors().push_back({"buffer", "must be a mapping"});
     return;
   }
-  r.unknownKeys(buffer, "buffer", {"durability", "backend"});
-  const std::string d = r.string(buffer, "buffer", "durability", "sync");
+  const std::string p = "buffer";
+  r.unknownKeys(buffer, p,
+                {"backend", "durability", "batch_sync_interval", "block_cache", "write_buffer",
+                 "max_wal_size", "quota", "quota_policy", "quota_policy_by_type", "dedup_window",
+                 "disk_min_free", "disk_resume_free"});
+  out.backend = r.string(buffer, p, "backend", out.backend);
+  if (out.backend != "rocksdb" && out.backend != "memory") {
+    r.errors().push_back(
+        {"buffer.backend", "'" + out.backend + "' is not one of: rocksdb, memory"});
+  }
+  const std::string d = r.string(buffer, p, "durability", "sync");
   if (d == "sync")
     out.durability = Durability::Sync;
   else if (d == "batch")
@@ -154,10 +215,67 @@ void readBuffer(Reader& r, const nlohmann::json& buffer, BufferOptions& out) {
     out.durability = Durability::None;
   else
     r.errors().push_back({"buffer.durability", "'" + d + "' is not one of: sync, batch, none"});
-  out.backend = r.string(buffer, "buffer", "backend", "memory");
-  if (out.backend != "memory") {
-    r.errors().push_back({"buffer.backend", "'" + out.backend + "' is not one of: memory"});
+  out.batch_sync_interval = r.duration(buffer, p, "batch_sync_interval", out.batch_sync_interval);
+  out.block_cache_bytes = r.size(buffer, p, "block_cache", out.block_cache_bytes);
+  out.write_buffer_bytes = r.size(buffer, p, "write_buffer", out.write_buffer_bytes);
+  out.max_wal_bytes = r.size(buffer, p, "max_wal_size", out.max_wal_bytes);
+  out.quota_bytes = r.size(buffer, p, "quota", out.quota_bytes);
+  if (buffer.contains("quota_policy"))
+    out.quota_policy = readPolicy(r, "buffer.quota_policy", buffer["quota_policy"]);
+  if (buffer.contains("quota_policy_by_type")) {
+    const auto& m = buffer["quota_policy_by_type"];
+    if (!m.is_object()) {
+      r.errors().push_back(
+          {"buffer.quota_policy_by_type", "must be a mapping of event type glob: policy"});
+    } else {
+      for (const auto& [pattern, policy] : m.items()) {
+        out.type_policies.push_back(
+            {pattern, readPolicy(r, "buffer.quota_policy_by_type." + pattern, policy)});
+      }
+    }
   }
+  out.dedup_window = r.duration(buffer, p, "dedup_window", out.dedup_window);
+  out.disk_min_free_bytes = r.size(buffer, p, "disk_min_free", out.disk_min_free_bytes);
+  out.disk_resume_free_bytes = r.size(buffer, p, "disk_resume_free", out.disk_resume_free_bytes);
+  if (out.disk_resume_free_bytes < out.disk_min_free_bytes) {
+    r.errors().push_back({"buffer.disk_resume_free", "must be at least buffer.disk_min_free"});
+  }
+  if (out.write_buffer_bytes < (64 << 10)) {
+    r.errors().push_back({"buffer.write_buffer", "must be at least 64KiB"});
+  }
+}
+
+void readDelivery(Reader& r, const nlohmann::json& p, const std::string& path, InstanceSpec& spec) {
+  if (p.contains("match")) {
+    const auto& m = p["match"];
+    if (!m.is_array()) {
+      r.errors().push_back(
+          {path + ".match", "must be a list of event type globs, e.g. [\"store.pos.*\"]"});
+    } else {
+      for (size_t i = 0; i < m.size(); ++i) {
+        if (m[i].is_string())
+          spec.delivery.match.push_back(m[i].get<std::string>());
+        else
+          r.errors().push_back({path + ".match[" + std::to_string(i) + "]", "must be a string"});
+      }
+    }
+  }
+  if (!p.contains("delivery") || p["delivery"].is_null()) return;
+  const auto& d = p["delivery"];
+  const std::string dp = path + ".delivery";
+  if (!d.is_object()) {
+    r.errors().push_back({dp, "must be a mapping"});
+    return;
+  }
+  spec.delivery_json = d;
+  r.unknownKeys(d, dp, {"max_events", "max_bytes", "linger", "backoff_initial", "backoff_max"});
+  spec.delivery.max_batch_events = static_cast<size_t>(
+      r.integer(d, dp, "max_events", int64_t(spec.delivery.max_batch_events), 1, 100'000));
+  spec.delivery.max_batch_bytes = r.size(d, dp, "max_bytes", spec.delivery.max_batch_bytes);
+  spec.delivery.linger = r.duration(d, dp, "linger", spec.delivery.linger);
+  spec.delivery.initial_backoff =
+      r.duration(d, dp, "backoff_initial", spec.delivery.initial_backoff);
+  spec.delivery.max_backoff = r.duration(d, dp, "backoff_max", spec.delivery.max_backoff);
 }
 
 void readPlugins(Reader& r, const nlohmann::json& plugins, std::vector<InstanceSpec>& out) {
@@ -174,7 +292,7 @@ void readPlugins(Reader& r, const nlohmann::json& plugins, std::vector<InstanceS
       r.errors().push_back({path, "must be a mapping with name, plugin and config"});
       continue;
     }
-    r.unknownKeys(p, path, {"name", "plugin", "library", "enabled", "config"});
+    r.unknownKeys(p, path, {"name", "plugin", "library", "enabled", "config", "match", "delivery"});
     InstanceSpec spec;
     spec.path = path;
     spec.base_dir = r.baseDir();
@@ -194,6 +312,8 @@ void readPlugins(Reader& r, const nlohmann::json& plugins, std::vector<InstanceS
       else
         spec.config = p["config"];
     }
+    readDelivery(r, p, path, spec);
+    if (p.contains("match")) spec.delivery_json["match"] = p["match"];
     out.push_back(std::move(spec));
   }
 }

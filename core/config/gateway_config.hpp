@@ -8,17 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "buffer/buffer_options.hpp"
 #include "common/log.hpp"
 #include "config/config_error.hpp"
+#include "delivery/delivery_options.hpp"
 
 namespace storegate {
-
-enum class Durability { Sync, Batch, None };
-
-struct BufferOptions {
-  Durability durability = Durability::Sync;
-  std::string backend = "memory";  // the RocksDB backend arrives with the buffer issue
-};
 
 // One plugin instance as configured.
 struct InstanceSpec {
@@ -27,12 +22,14 @@ struct InstanceSpec {
   std::filesystem::path library;  // optional explicit .so; otherwise found by name
   bool enabled = true;
   nlohmann::json config = nlohmann::json::object();
+  DeliveryOptions delivery;        // sinks: batching, routing (`match`) and retry
+  nlohmann::json delivery_json;    // as written, to notice changes on reload
   std::string path;                // where it sits in the file, for errors: "plugins[2]"
   std::filesystem::path base_dir;  // the config file's directory, for relative paths
 
   bool operator==(const InstanceSpec& o) const {
     return name == o.name && plugin == o.plugin && library == o.library && enabled == o.enabled &&
-           config == o.config;
+           config == o.config && delivery_json == o.delivery_json;
   }
 };
 

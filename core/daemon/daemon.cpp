@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/log.hpp"
+#include "common/time.hpp"
 
 namespace storegate {
 
@@ -31,13 +32,7 @@ std::optional<GatewayConfig> loadAndValidate(const std::filesystem::path& file,
 }
 
 Daemon::Daemon(GatewayConfig config, std::vector<std::filesystem::path> default_plugin_dirs)
-    : config_(std::move(config)) {
-  buffer_ = std::make_unique<MemoryBuffer>();
-  ingest_ = std::make_unique<Ingest>(*buffer_, config_.store_id);
-  plugins_ = std::make_unique<PluginManager>(
-      effectivePluginDirs(config_, default_plugin_dirs),
-      HostServices{ingest_.get(), buffer_.get(), config_.store_id}, *buffer_);
-}
+    : config_(std::move(config)), plugin_dirs_(effectivePluginDirs(config_, default_plugin_dirs)) {}
 
 Daemon::~Daemon() {
   stop();
@@ -50,19 +45,84 @@ Status Daemon::start() {
     return Status::failed("cannot create data_dir '" + config_.data_dir.string() + "': " +
                           ec.message() + " (create it, or point data_dir at a writable directory)");
   }
+  BufferOptions options = config_.buffer;
+  options.store_id = config_.store_id;
+  if (options.backend == "memory") {
+    logWarn("daemon", "buffer backend is memory: events are lost on restart");
+    memory_ = std::make_unique<MemoryBuffer>();
+    buffer_ = memory_.get();
+    state_ = memory_.get();
+  } else {
+    std::string error;
+    rocks_ = RocksBuffer::open(config_.data_dir / "buffer", options, error);
+    if (!rocks_) return Status::failed(error);
+    buffer_ = rocks_.get();
+    state_ = rocks_.get();
+  }
+  ingest_ = std::make_unique<Ingest>(*buffer_, config_.store_id);
+  plugins_ = std::make_unique<PluginManager>(
+      plugin_dirs_, HostServices{ingest_.get(), state_, config_.store_id}, *buffer_);
+  metrics_.add([this](MetricWriter& w) { collect(w); });
   logInfo("daemon", "starting",
           {{"store_id", config_.store_id},
            {"data_dir", config_.data_dir.string()},
            {"instances", std::to_string(config_.plugins.size())}});
-  size_t failed = 0;
+  size_t failed = 0, enabled = 0;
   for (const InstanceSpec& spec : config_.plugins) {
     if (!spec.enabled) continue;
+    ++enabled;
     if (!plugins_->add(spec).ok()) ++failed;
   }
   logInfo("daemon", "started",
-          {{"running", std::to_string(config_.plugins.size() - failed)},
-           {"failed", std::to_string(failed)}});
+          {{"running", std::to_string(enabled - failed)}, {"failed", std::to_string(failed)}});
   return Status::success();
+}
+
+void Daemon::collect(MetricWriter& w) {
+  if (rocks_) rocks_->collect(w);
+  w.counter("storegate_ingest_accepted_total", "Events accepted from plugins",
+            double(ingest_->accepted()));
+  w.counter("storegate_ingest_rejected_total", "Events refused as malformed",
+            double(ingest_->rejected()));
+  const BufferStats b = buffer_->stats();
+  const int64_t now = wallClockNs();
+  for (const InstanceReport& r : plugins_->list()) {
+    const Labels l = {{"instance", r.name}, {"plugin", r.plugin}};
+    w.gauge("storegate_plugin_up", "1 when the instance is running", r.state == "running" ? 1 : 0,
+            l);
+    w.counter("storegate_plugin_emitted_total", "Events the instance emitted", double(r.emitted),
+              l);
+    if (r.kinds.find("sink") == std::string::npos) continue;
+    const uint64_t cursor = buffer_->cursor(r.name);
+    w.counter("storegate_sink_delivered_total", "Events the sink accepted", double(r.delivered), l);
+    w.counter("storegate_sink_dead_lettered_total", "Events the sink rejected for good",
+              double(r.dead_lettered), l);
+    w.gauge("storegate_sink_lag_events", "Committed events the sink has not acknowledged",
+            double(b.last_sequence > cursor ? b.last_sequence - cursor : 0), l);
+    const auto next = buffer_->readAfter(cursor, 1, 1);
+    w.gauge("storegate_sink_oldest_undelivered_seconds",
+            "Age of the oldest event the sink has not acknowledged",
+            next.empty() ? 0.0 : double(now - next.front().time_unix_ns) / 1e9, l);
+  }
+}
+
+void Daemon::logStats() {
+  if (!buffer_) return;
+  const BufferStats b = buffer_->stats();
+  std::vector<LogField> fields = {{"last_sequence", std::to_string(b.last_sequence)},
+                                  {"live_bytes", std::to_string(b.bytes)},
+                                  {"dropped", std::to_string(b.dropped)},
+                                  {"dedup_hits", std::to_string(b.dedup_hits)},
+                                  {"quarantined", std::to_string(b.quarantined)},
+                                  {"dead_letters", std::to_string(b.dead_letters)},
+                                  {"disk_paused", b.disk_paused ? "true" : "false"}};
+  for (const InstanceReport& r : plugins_->list()) {
+    if (r.kinds.find("sink") == std::string::npos) continue;
+    const uint64_t cursor = buffer_->cursor(r.name);
+    fields.emplace_back("lag." + r.name,
+                        std::to_string(b.last_sequence > cursor ? b.last_sequence - cursor : 0));
+  }
+  Logger::instance().write(LogLevel::Info, "buffer", "stats", fields);
 }
 
 void Daemon::reload(const GatewayConfig& next) {
@@ -117,6 +177,11 @@ void Daemon::stop() {
   if (!plugins_) return;
   plugins_->stopAll(std::chrono::seconds(5));
   buffer_->wakeAll();
+  plugins_.reset();
+  ingest_.reset();
+  rocks_.reset();  // flushes and closes the database
+  memory_.reset();
+  buffer_ = nullptr;
 }
 
 }  // namespace storegate

@@ -8,6 +8,8 @@
 
 #include "buffer/ingest.hpp"
 #include "buffer/memory_buffer.hpp"
+#include "buffer/rocksdb_buffer.hpp"
+#include "common/metrics.hpp"
 #include "config/gateway_config.hpp"
 #include "plugin/manager.hpp"
 
@@ -19,8 +21,9 @@ class Daemon {
   Daemon(GatewayConfig config, std::vector<std::filesystem::path> default_plugin_dirs);
   ~Daemon();
 
-  // Prepares the data directory and starts every enabled instance. Instances that fail
-  // are reported and left failed; only a problem of the daemon itself is an error.
+  // Opens the buffer under data_dir and starts every enabled instance. Instances that
+  // fail are reported and left failed; only a problem of the daemon itself (the buffer
+  // cannot be opened) is an error.
   Status start();
   // Applies `next` as differences: instances added, removed, reconfigured or swapped.
   // Settings that need a restart are reported and left as they are.
@@ -31,12 +34,22 @@ class Daemon {
   [[nodiscard]] PluginManager& plugins() { return *plugins_; }
   [[nodiscard]] EventBuffer& buffer() { return *buffer_; }
   [[nodiscard]] const GatewayConfig& config() const { return config_; }
+  [[nodiscard]] const MetricsRegistry& metrics() const { return metrics_; }
+  // One log line with the buffer's and the sinks' figures, for operators reading logs.
+  void logStats();
 
  private:
+  void collect(MetricWriter& w);
+
   GatewayConfig config_;
-  std::unique_ptr<MemoryBuffer> buffer_;
+  std::vector<std::filesystem::path> plugin_dirs_;
+  std::unique_ptr<MemoryBuffer> memory_;
+  std::unique_ptr<RocksBuffer> rocks_;
+  EventBuffer* buffer_ = nullptr;
+  StateStore* state_ = nullptr;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<PluginManager> plugins_;
+  MetricsRegistry metrics_;
 };
 
 // The plugin directories a config uses: its own, or the defaults.

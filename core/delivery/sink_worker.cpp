@@ -3,6 +3,8 @@
 
 #include <random>
 
+#include "common/failpoint.hpp"
+#include "common/glob.hpp"
 #include "common/log.hpp"
 
 namespace storegate {
@@ -33,51 +35,103 @@ void SinkWorker::pause(std::chrono::milliseconds d) {
   sleep_cv_.wait_for(lock, d, [this] { return stopping_.load(); });
 }
 
+bool SinkWorker::wanted(const Event& e) const {
+  if (options_.match.empty()) return true;
+  for (const std::string& pattern : options_.match) {
+    if (globMatch(pattern, e.type)) return true;
+  }
+  return false;
+}
+
+std::vector<Event> SinkWorker::nextBatch(uint64_t cursor) {
+  std::vector<Event> batch =
+      buffer_.readAfter(cursor, options_.max_batch_events, options_.max_batch_bytes);
+  if (batch.empty() || options_.linger.count() == 0) return batch;
+  // Linger: give a partial batch a little time to fill, for fewer, larger deliveries.
+  const auto deadline = std::chrono::steady_clock::now() + options_.linger;
+  size_t bytes = 0;
+  for (const Event& e : batch) bytes += e.approximateSize();
+  while (batch.size() < options_.max_batch_events && bytes < options_.max_batch_bytes &&
+         !stopping_.load()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !buffer_.waitForMore(batch.back().sequence, left)) break;
+    auto more = buffer_.readAfter(batch.back().sequence, options_.max_batch_events - batch.size(),
+                                  options_.max_batch_bytes - bytes);
+    for (Event& e : more) {
+      bytes += e.approximateSize();
+      batch.push_back(std::move(e));
+    }
+  }
+  return batch;
+}
+
+void SinkWorker::advance(uint64_t& cursor, uint64_t to) {
+  if (to <= cursor) return;
+  if (Status s = buffer_.commitCursor(sink_name_, to); !s.ok()) {
+    logError("delivery", "cannot advance cursor", {{"sink", sink_name_}, {"error", s.message}});
+    return;
+  }
+  cursor = to;
+}
+
 void SinkWorker::run() {
   std::mt19937_64 rng(std::random_device{}());
   std::chrono::milliseconds backoff = options_.initial_backoff;
   buffer_.registerSink(sink_name_);
   uint64_t cursor = buffer_.cursor(sink_name_);
   while (!stopping_.load()) {
-    std::vector<Event> batch =
-        buffer_.readAfter(cursor, options_.max_batch_events, options_.max_batch_bytes);
+    std::vector<Event> batch = nextBatch(cursor);
     if (batch.empty()) {
       buffer_.waitForMore(cursor, std::chrono::milliseconds(200));
       continue;
     }
+    // Routing: only the events this sink wants are delivered; the rest are passed over.
+    std::vector<const Event*> selected;
+    selected.reserve(batch.size());
+    for (const Event& e : batch) {
+      if (wanted(e)) selected.push_back(&e);
+    }
+    skipped_.fetch_add(batch.size() - selected.size());
+    if (selected.empty()) {
+      advance(cursor, batch.back().sequence);
+      continue;
+    }
     std::vector<sg_event> views;
-    views.reserve(batch.size());
-    for (const Event& e : batch) views.push_back(e.view());
+    views.reserve(selected.size());
+    for (const Event* e : selected) views.push_back(e->view());
 
     sg_delivery_result result{};
     sg_status status = SG_ERR_CLOSED;
+    std::string reason;
     {
       std::lock_guard lock(slot_->mu);
-      if (slot_->instance) status = slot_->instance->deliver(views, result);
-    }
-    const size_t accepted =
-        status == SG_OK ? batch.size() : std::min(result.accepted, batch.size());
-    if (accepted > 0) {
-      cursor = batch[accepted - 1].sequence;
-      if (Status s = buffer_.commitCursor(sink_name_, cursor); !s.ok()) {
-        logError("delivery", "cannot advance cursor", {{"sink", sink_name_}, {"error", s.message}});
+      if (slot_->instance) {
+        status = slot_->instance->deliver(views, result);
+        if (status != SG_OK) reason = slot_->instance->lastError();
       }
-      delivered_.fetch_add(accepted);
     }
+    SG_FAILPOINT("after_deliver_before_cursor");
+    const size_t accepted =
+        status == SG_OK ? selected.size() : std::min(result.accepted, selected.size());
+    delivered_.fetch_add(accepted);
+    // Everything before the first unaccepted selected event is done, skipped ones included.
+    advance(cursor,
+            accepted == selected.size() ? batch.back().sequence : selected[accepted]->sequence - 1);
     if (status == SG_OK) {
       backoff = options_.initial_backoff;
       continue;
     }
-    if (status == SG_ERR_REJECTED && accepted < batch.size()) {
-      const Event& bad = batch[accepted];
-      std::string reason;
-      {
-        std::lock_guard lock(slot_->mu);
-        reason = slot_->instance ? slot_->instance->lastError() : "";
+    if (status == SG_ERR_REJECTED && accepted < selected.size()) {
+      const Event& bad = *selected[accepted];
+      if (reason.empty()) reason = "rejected by sink";
+      if (Status s = buffer_.deadLetter(sink_name_, bad, reason); !s.ok()) {
+        logError("delivery", "cannot store dead letter; will retry the event",
+                 {{"sink", sink_name_}, {"error", s.message}});
+        pause(backoff);
+        continue;
       }
-      (void)buffer_.deadLetter(sink_name_, bad, reason.empty() ? "rejected by sink" : reason);
-      cursor = bad.sequence;
-      (void)buffer_.commitCursor(sink_name_, cursor);
+      advance(cursor, bad.sequence);
       dead_lettered_.fetch_add(1);
       logWarn("delivery", "event dead-lettered",
               {{"sink", sink_name_},
@@ -91,7 +145,7 @@ void SinkWorker::run() {
     if (status == SG_ERR_RETRY && result.retry_after_ms > 0) {
       wait = std::chrono::milliseconds(result.retry_after_ms);
     } else {
-      // Full jitter between half the backoff and the backoff.
+      // Jitter between half the backoff and the backoff, so a fleet does not retry in step.
       std::uniform_int_distribution<int64_t> d(backoff.count() / 2, backoff.count());
       wait = std::chrono::milliseconds(d(rng));
       backoff = std::min(backoff * 2, options_.max_backoff);
@@ -100,7 +154,8 @@ void SinkWorker::run() {
              {{"sink", sink_name_},
               {"status", statusName(status)},
               {"accepted", std::to_string(accepted)},
-              {"wait_ms", std::to_string(wait.count())}});
+              {"wait_ms", std::to_string(wait.count())},
+              {"reason", reason}});
     pause(wait);
   }
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "buffer/event_buffer.hpp"
+#include "delivery/delivery_options.hpp"
 #include "plugin/instance.hpp"
 
 namespace storegate {
@@ -20,13 +21,6 @@ namespace storegate {
 struct InstanceSlot {
   std::mutex mu;
   std::shared_ptr<PluginInstance> instance;
-};
-
-struct DeliveryOptions {
-  size_t max_batch_events = 500;
-  size_t max_batch_bytes = 1 << 20;
-  std::chrono::milliseconds initial_backoff{100};
-  std::chrono::milliseconds max_backoff{30'000};
 };
 
 class SinkWorker {
@@ -41,9 +35,13 @@ class SinkWorker {
   [[nodiscard]] uint64_t delivered() const { return delivered_.load(); }
   [[nodiscard]] uint64_t deadLettered() const { return dead_lettered_.load(); }
   [[nodiscard]] uint64_t failures() const { return failures_.load(); }
+  [[nodiscard]] uint64_t skipped() const { return skipped_.load(); }
 
  private:
   void run();
+  [[nodiscard]] bool wanted(const Event& e) const;
+  std::vector<Event> nextBatch(uint64_t cursor);
+  void advance(uint64_t& cursor, uint64_t to);
   // Sleeps for the backoff unless stopped first.
   void pause(std::chrono::milliseconds d);
 
@@ -57,6 +55,7 @@ class SinkWorker {
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dead_lettered_{0};
   std::atomic<uint64_t> failures_{0};
+  std::atomic<uint64_t> skipped_{0};
   std::thread thread_;
 };
 

@@ -9,11 +9,8 @@ constexpr std::chrono::milliseconds kStopDeadline{5000};
 }
 
 PluginManager::PluginManager(std::vector<std::filesystem::path> plugin_dirs, HostServices services,
-                             EventBuffer& buffer, DeliveryOptions delivery)
-    : plugin_dirs_(std::move(plugin_dirs)),
-      services_(std::move(services)),
-      buffer_(buffer),
-      delivery_(delivery) {}
+                             EventBuffer& buffer)
+    : plugin_dirs_(std::move(plugin_dirs)), services_(std::move(services)), buffer_(buffer) {}
 
 PluginManager::~PluginManager() {
   stopAll();
@@ -147,7 +144,7 @@ Status PluginManager::add(const InstanceSpec& spec) {
   if (inst->state() == InstanceState::Created) {
     result = inst->start();
     if (result.ok() && inst->info().isSink()) {
-      entry->worker = std::make_unique<SinkWorker>(spec.name, entry->slot, buffer_, delivery_);
+      entry->worker = std::make_unique<SinkWorker>(spec.name, entry->slot, buffer_, spec.delivery);
     }
   } else {
     result = Status::failed(inst->lastError());
@@ -186,6 +183,7 @@ Status PluginManager::remove(const std::string& name) {
     entries_.erase(it);
   }
   stopEntry(*entry);
+  buffer_.unregisterSink(name);
   logInfo("plugin", "instance removed", {{"instance", name}});
   return Status::success();
 }
@@ -348,7 +346,7 @@ SwapReport PluginManager::hotSwap(const std::string& name, const std::filesystem
     (void)old->stop(kStopDeadline);
   }
   if (fresh->info().isSink() && !entry->worker) {
-    entry->worker = std::make_unique<SinkWorker>(name, entry->slot, buffer_, delivery_);
+    entry->worker = std::make_unique<SinkWorker>(name, entry->slot, buffer_, entry->spec.delivery);
   }
   old->destroy();
   retire(old, report.old_library_fate);

@@ -49,7 +49,7 @@ struct RetiredLibrary {
 class PluginManager {
  public:
   PluginManager(std::vector<std::filesystem::path> plugin_dirs, HostServices services,
-                EventBuffer& buffer, DeliveryOptions delivery = {});
+                EventBuffer& buffer);
   ~PluginManager();  // stops everything
 
   // Plugin name → library file, from `<name>.so` files in the plugin directories (the
@@ -100,7 +100,6 @@ class PluginManager {
   const std::vector<std::filesystem::path> plugin_dirs_;
   const HostServices services_;
   EventBuffer& buffer_;
-  const DeliveryOptions delivery_;
 
   std::mutex lifecycle_mu_;  // serializes add/remove/update/swap
   mutable std::mutex mu_;    // guards the maps below

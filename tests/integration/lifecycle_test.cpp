@@ -14,11 +14,9 @@ class Lifecycle : public ::testing::Test {
   test::TempDir dir_;
   MemoryBuffer buffer_;
   Ingest ingest_{buffer_, "store-1"};
-  PluginManager manager_{
-      {test::pluginDir(), test::fixtureDir()},
-      HostServices{&ingest_, &buffer_, "store-1"},
-      buffer_,
-      DeliveryOptions{50, 1 << 20, std::chrono::milliseconds(5), std::chrono::milliseconds(20)}};
+  PluginManager manager_{{test::pluginDir(), test::fixtureDir()},
+                         HostServices{&ingest_, &buffer_, "store-1"},
+                         buffer_};
 
   static InstanceSpec spec(std::string name, std::string plugin, nlohmann::json config) {
     InstanceSpec s;
@@ -26,6 +24,9 @@ class Lifecycle : public ::testing::Test {
     s.plugin = std::move(plugin);
     s.config = std::move(config);
     s.path = "plugins[0]";
+    s.delivery.max_batch_events = 50;
+    s.delivery.initial_backoff = std::chrono::milliseconds(5);
+    s.delivery.max_backoff = std::chrono::milliseconds(20);
     return s;
   }
 };

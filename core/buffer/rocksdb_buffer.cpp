@@ -1,0 +1,851 @@
+// The RocksDB event log: open and recover, group commit, reads, cursors, retention,
+// quota, dedup, quarantine and disk watch.
+#include "buffer/rocksdb_buffer.hpp"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
+
+#include <unordered_map>
+
+#include "common/failpoint.hpp"
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "event/codec.hpp"
+
+namespace storegate {
+
+std::string sequenceKey(uint64_t sequence) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    k[static_cast<size_t>(i)] = static_cast<char>(sequence & 0xFF);
+    sequence >>= 8;
+  }
+  return k;
+}
+
+uint64_t sequenceFromKey(std::string_view key) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < key.size(); ++i) v = (v << 8) | static_cast<uint8_t>(key[i]);
+  return v;
+}
+
+namespace {
+
+constexpr const char* kLastSequenceKey = "last_sequence";
+constexpr size_t kMaxDropScan = 200'000;      // events examined per attempt to make room
+constexpr uint64_t kDropReportReserve = 320;  // bytes of one gateway.buffer.dropped event
+
+std::string stateKey(std::string_view ns, std::string_view key) {
+  std::string k(ns);
+  k.push_back('\0');
+  k.append(key);
+  return k;
+}
+
+std::string toString(const rocksdb::Slice& s) {
+  return std::string(s.data(), s.size());
+}
+
+uint64_t statvfsFree(const std::filesystem::path& dir) {
+  struct statvfs st {};
+  if (statvfs(dir.c_str(), &st) != 0) return UINT64_MAX;
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+rocksdb::CompressionType bestCompression() {
+  for (rocksdb::CompressionType t : {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
+    for (rocksdb::CompressionType s : rocksdb::GetSupportedCompressions()) {
+      if (s == t) return t;
+    }
+  }
+  return rocksdb::kNoCompression;
+}
+
+std::string describeOpenError(const std::filesystem::path& dir, const rocksdb::Status& s) {
+  const std::string where = "buffer database at " + dir.string();
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return where +
+           " is in use by another process (is another storegated running with this "
+           "data_dir?): " +
+           s.ToString();
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(dir / "CURRENT", ec)) {
+    return where + " exists but cannot be opened" + (s.IsCorruption() ? " (it is corrupt)" : "") +
+           ": " + s.ToString() +
+           ". It was left untouched, and the daemon will not start empty in its place: if the "
+           "disk is full or read-only, fix that first; otherwise move it aside (mv " +
+           dir.string() + " " + dir.string() +
+           ".broken) to start with an empty buffer, or restore it from a backup.";
+  }
+  return where + " cannot be created: " + s.ToString() +
+         " (check that the directory is writable by this user and the disk is not full)";
+}
+
+}  // namespace
+
+struct RocksBuffer::Plan {
+  rocksdb::WriteBatch batch;
+  uint64_t next_sequence = 0;
+  uint64_t added_bytes = 0;
+  uint64_t dropped_bytes = 0;
+  uint64_t dropped_count = 0;
+  uint64_t drop_scan_from = 0;
+  std::vector<uint64_t> drops;  // ascending
+  std::unordered_map<std::string, uint64_t> dedup;
+  int64_t now_ns = 0;
+  size_t stored_events = 0;
+};
+
+RocksBuffer::RocksBuffer(std::filesystem::path dir, BufferOptions options, FreeSpaceProbe probe)
+    : dir_(std::move(dir)), options_(std::move(options)), probe_(std::move(probe)) {
+  if (!probe_) probe_ = statvfsFree;
+}
+
+std::unique_ptr<RocksBuffer> RocksBuffer::open(const std::filesystem::path& dir,
+                                               const BufferOptions& options, std::string& error,
+                                               FreeSpaceProbe probe) {
+  std::unique_ptr<RocksBuffer> b(new RocksBuffer(dir, options, std::move(probe)));
+  if (Status s = b->openDb(); !s.ok()) {
+    error = s.message;
+    return nullptr;
+  }
+  if (Status s = b->recover(); !s.ok()) {
+    error = s.message;
+    return nullptr;
+  }
+  b->watchDisk();
+  b->writer_ = std::thread([p = b.get()] { p->writerLoop(); });
+  b->maintenance_ = std::thread([p = b.get()] { p->maintenanceLoop(); });
+  return b;
+}
+
+Status RocksBuffer::openDb() {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec)
+    return Status::failed("cannot create buffer directory " + dir_.string() + ": " + ec.message());
+
+  rocksdb::DBOptions db;
+  db.create_if_missing = true;
+  db.create_missing_column_families = true;
+  db.max_total_wal_size = options_.max_wal_bytes;
+  db.max_log_file_size = options_.max_log_file_bytes;
+  db.keep_log_file_num = static_cast<size_t>(options_.keep_log_files);
+  db.max_manifest_file_size = options_.max_manifest_bytes;
+  db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;  // flash: no periodic stats in LOG
+  db.stats_dump_period_sec = 0;
+  db.stats_persist_period_sec = 0;
+  db.max_background_jobs = 2;
+  statistics_ = rocksdb::CreateDBStatistics();
+  statistics_->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
+  db.statistics = statistics_;
+
+  block_cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = block_cache_;
+  table.cache_index_and_filter_blocks = true;  // bounded: table readers live in the cache
+
+  auto cf = [&](uint64_t write_buffer) {
+    rocksdb::ColumnFamilyOptions o;
+    o.write_buffer_size = write_buffer;
+    o.max_write_buffer_number = options_.max_write_buffers;
+    o.compression = bestCompression();
+    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    return o;
+  };
+  const uint64_t small = std::min<uint64_t>(options_.write_buffer_bytes, 512 << 10);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf(small)},
+      {"events", cf(options_.write_buffer_bytes)},
+      {"cursors", cf(small)},
+      {"state", cf(small)},
+      {"dedup", cf(small)},
+      {"dead_letters", cf(small)},
+      {"quarantine", cf(small)}};
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status s = rocksdb::DB::Open(db, dir_.string(), cfs, &handles_, &raw);
+  if (!s.ok()) return Status::failed(describeOpenError(dir_, s));
+  db_.reset(raw);
+  meta_ = handles_[0];
+  events_ = handles_[1];
+  cursors_cf_ = handles_[2];
+  state_ = handles_[3];
+  dedup_ = handles_[4];
+  dead_ = handles_[5];
+  quarantine_ = handles_[6];
+  return Status::success();
+}
+
+Status RocksBuffer::recover() {
+  std::string value;
+  uint64_t last = 0;
+  if (db_->Get(rocksdb::ReadOptions(), meta_, kLastSequenceKey, &value).ok()) {
+    last = sequenceFromKey(value);
+  }
+  uint64_t events = 0, bytes = 0, first = 0;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const uint64_t seq = sequenceFromKey(toString(it->key()));
+      if (first == 0) first = seq;
+      last = std::max(last, seq);
+      bytes += it->key().size() + it->value().size();
+      ++events;
+    }
+    if (!it->status().ok()) {
+      return Status::failed("buffer database at " + dir_.string() +
+                            " cannot be read: " + it->status().ToString() +
+                            " (it was left untouched; move it aside to start empty)");
+    }
+  }
+  last_sequence_ = last;
+  committed_.store(last);
+  first_live_.store(first == 0 ? last + 1 : first);
+  live_bytes_.store(bytes);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cursors_cf_));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      cursors_[toString(it->key())] = sequenceFromKey(toString(it->value()));
+    }
+  }
+  for (auto [cf, counter] :
+       {std::pair{dead_, &dead_letters_}, std::pair{quarantine_, &quarantined_count_}}) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
+    uint64_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    counter->store(n);
+  }
+  logInfo("buffer", "buffer opened",
+          {{"dir", dir_.string()},
+           {"events", std::to_string(events)},
+           {"bytes", std::to_string(bytes)},
+           {"last_sequence", std::to_string(last)},
+           {"cursors", std::to_string(cursors_.size())},
+           {"durability", toString(options_.durability)}});
+  return Status::success();
+}
+
+RocksBuffer::~RocksBuffer() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  { std::lock_guard lock(maintenance_mu_); }
+  maintenance_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (maintenance_.joinable()) maintenance_.join();
+  wakeAll();
+  if (db_) {
+    (void)db_->SyncWAL();
+    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+    handles_.clear();
+    (void)db_->Close();
+  }
+}
+
+rocksdb::WriteOptions RocksBuffer::writeOptions() const {
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.durability == Durability::Sync;
+  return wo;
+}
+
+// ---- Group commit --------------------------------------------------------------------
+
+Status RocksBuffer::append(std::span<Event> events) {
+  if (events.empty()) return Status::success();
+  if (disk_paused_.load()) {
+    backpressure_.fetch_add(1);
+    return Status::error(SG_ERR_BACKPRESSURE,
+                         "ingest paused: the disk holding " + dir_.string() + " has " +
+                             std::to_string(last_free_bytes_.load()) + " bytes free, below " +
+                             std::to_string(options_.disk_min_free_bytes) + "; retry later");
+  }
+  Request r{events, {}, false};
+  std::unique_lock lock(queue_mu_);
+  if (stopping_) return Status::error(SG_ERR_CLOSED, "buffer is shutting down");
+  queue_.push_back(&r);
+  queue_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return r.done; });
+  return r.status;
+}
+
+void RocksBuffer::writerLoop() {
+  std::vector<Request*> group;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      // Take whole requests up to the group cap (at least one).
+      size_t events = 0, n = 0;
+      while (n < queue_.size() &&
+             (n == 0 || events + queue_[n]->events.size() <= options_.max_group_events)) {
+        events += queue_[n]->events.size();
+        ++n;
+      }
+      group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    commitGroup(group);
+    {
+      std::lock_guard lock(queue_mu_);
+      for (Request* r : group) r->done = true;
+    }
+    done_cv_.notify_all();
+  }
+}
+
+bool RocksBuffer::planRequest(Request& r, Plan& plan) {
+  std::vector<std::string> values(r.events.size());
+  std::vector<bool> duplicate(r.events.size(), false);
+  std::unordered_map<std::string, uint64_t> request_dedup;
+  uint64_t need = 0;
+  QuotaPolicy policy = QuotaPolicy::DropOldest;
+  std::string blocking_type;
+  const int64_t window_ns = options_.dedup_window.count() * 1'000'000;
+  for (size_t i = 0; i < r.events.size(); ++i) {
+    Event& e = r.events[i];
+    if (!e.dedupkey.empty()) {
+      uint64_t seen = 0;
+      if (auto it = request_dedup.find(e.dedupkey); it != request_dedup.end()) {
+        seen = it->second;
+      } else if (auto pit = plan.dedup.find(e.dedupkey); pit != plan.dedup.end()) {
+        seen = pit->second;
+      } else {
+        std::string v;
+        if (db_->Get(rocksdb::ReadOptions(), dedup_, e.dedupkey, &v).ok() && v.size() == 16) {
+          const auto at = static_cast<int64_t>(sequenceFromKey(std::string_view(v).substr(8)));
+          if (plan.now_ns - at < window_ns) seen = sequenceFromKey(v);
+        }
+      }
+      if (seen != 0) {
+        duplicate[i] = true;
+        e.sequence = seen;
+        continue;
+      }
+      request_dedup[e.dedupkey] = 0;  // sequence filled below
+    }
+    encodeEvent(e, values[i]);
+    need += 8 + values[i].size();
+    if (options_.policyFor(e.type) == QuotaPolicy::Block) {
+      policy = QuotaPolicy::Block;
+      blocking_type = e.type;
+    }
+  }
+  if (options_.quota_bytes > 0) {
+    const uint64_t used = live_bytes_.load() + plan.added_bytes - plan.dropped_bytes;
+    // The first drop of a group also makes room for the gateway.buffer.dropped report.
+    const uint64_t reserve = plan.drops.empty() ? kDropReportReserve : 0;
+    if (used + need > options_.quota_bytes &&
+        !planDrops(used + need + reserve - options_.quota_bytes, plan)) {
+      backpressure_.fetch_add(1);
+      r.status = Status::error(
+          SG_ERR_BACKPRESSURE,
+          "buffer quota full: " + std::to_string(used) + " of " +
+              std::to_string(options_.quota_bytes) +
+              " bytes hold undelivered events and none of the oldest may be dropped" +
+              (policy == QuotaPolicy::Block ? " (type " + blocking_type + " has policy block)"
+                                            : "") +
+              "; retry when the sinks catch up");
+      if (policy == QuotaPolicy::Block) {
+        logWarn("buffer", "quota full: refusing events with policy block",
+                {{"type", blocking_type}, {"used_bytes", std::to_string(used)}});
+      }
+      return false;
+    }
+  }
+  for (size_t i = 0; i < r.events.size(); ++i) {
+    if (duplicate[i]) continue;
+    Event& e = r.events[i];
+    e.sequence = plan.next_sequence++;
+    plan.batch.Put(events_, sequenceKey(e.sequence), values[i]);
+    if (!e.dedupkey.empty()) {
+      plan.batch.Put(dedup_, e.dedupkey,
+                     sequenceKey(e.sequence) + sequenceKey(static_cast<uint64_t>(plan.now_ns)));
+      plan.dedup[e.dedupkey] = e.sequence;
+    }
+    ++plan.stored_events;
+  }
+  const size_t dups = static_cast<size_t>(std::count(duplicate.begin(), duplicate.end(), true));
+  if (dups > 0) dedup_hits_.fetch_add(dups);
+  plan.added_bytes += need;
+  return true;
+}
+
+bool RocksBuffer::planDrops(uint64_t needed, Plan& plan) {
+  const size_t drops_before = plan.drops.size();
+  const uint64_t bytes_before = plan.dropped_bytes;
+  uint64_t freed = 0;
+  const uint64_t from = std::max(plan.drop_scan_from, first_live_.load());
+  const std::string hi = sequenceKey(committed_.load() + 1);
+  rocksdb::Slice hi_slice(hi);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &hi_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+  size_t scanned = 0;
+  uint64_t last_seen = from;
+  for (it->Seek(sequenceKey(from)); it->Valid() && freed < needed && scanned < kMaxDropScan;
+       it->Next(), ++scanned) {
+    const uint64_t seq = sequenceFromKey(toString(it->key()));
+    last_seen = seq;
+    const auto e = decodeEvent(std::string_view(it->value().data(), it->value().size()));
+    if (e && options_.policyFor(e->type) == QuotaPolicy::Block) continue;
+    plan.drops.push_back(seq);
+    const uint64_t size = it->key().size() + it->value().size();
+    plan.dropped_bytes += size;
+    freed += size;
+  }
+  if (freed < needed) {
+    plan.drops.resize(drops_before);
+    plan.dropped_bytes = bytes_before;
+    return false;
+  }
+  plan.drop_scan_from = last_seen + 1;
+  plan.dropped_count += plan.drops.size() - drops_before;
+  return true;
+}
+
+void RocksBuffer::commitGroup(std::vector<Request*>& group) {
+  std::lock_guard space(space_mu_);
+  Plan plan;
+  plan.next_sequence = last_sequence_ + 1;
+  plan.now_ns = wallClockNs();
+  size_t requested = 0;
+  for (Request* r : group) {
+    requested += r->events.size();
+    (void)planRequest(*r, plan);
+  }
+  if (!plan.drops.empty()) {
+    // Contiguous runs become one range tombstone each.
+    size_t i = 0;
+    while (i < plan.drops.size()) {
+      size_t j = i;
+      while (j + 1 < plan.drops.size() && plan.drops[j + 1] == plan.drops[j] + 1) ++j;
+      if (j > i) {
+        plan.batch.DeleteRange(events_, sequenceKey(plan.drops[i]), sequenceKey(plan.drops[j] + 1));
+      } else {
+        plan.batch.Delete(events_, sequenceKey(plan.drops[i]));
+      }
+      i = j + 1;
+    }
+    Event report;
+    report.sequence = plan.next_sequence++;
+    report.id = "buffer-dropped-" + std::to_string(report.sequence);
+    report.source = "storegated";
+    report.type = "gateway.buffer.dropped";
+    report.datacontenttype = "application/json";
+    report.storeid = options_.store_id;
+    report.time_unix_ns = plan.now_ns;
+    report.data = "{\"reason\":\"quota\",\"dropped\":" + std::to_string(plan.drops.size()) +
+                  ",\"bytes\":" + std::to_string(plan.dropped_bytes) +
+                  ",\"first_sequence\":" + std::to_string(plan.drops.front()) +
+                  ",\"last_sequence\":" + std::to_string(plan.drops.back()) +
+                  ",\"quota_bytes\":" + std::to_string(options_.quota_bytes) + "}";
+    const std::string value = encodeEvent(report);
+    plan.batch.Put(events_, sequenceKey(report.sequence), value);
+    plan.added_bytes += 8 + value.size();
+  }
+  const uint64_t last = plan.next_sequence - 1;
+  if (last == last_sequence_ && plan.drops.empty()) return;  // all refused or duplicates
+  plan.batch.Put(meta_, kLastSequenceKey, sequenceKey(last));
+
+  const auto started = std::chrono::steady_clock::now();
+  const rocksdb::Status s = db_->Write(writeOptions(), &plan.batch);
+  commit_latency_.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  group_size_.observe(static_cast<double>(requested) / 1e6);
+  if (!s.ok()) {
+    const std::string why = "buffer write failed: " + s.ToString();
+    for (Request* r : group) {
+      if (r->status.ok())
+        r->status = Status::error(s.IsNoSpace() ? SG_ERR_BACKPRESSURE : SG_ERR_FAILED, why);
+    }
+    if (s.IsNoSpace() || s.IsIOError()) disk_paused_.store(true);
+    logError("buffer", "commit failed",
+             {{"error", s.ToString()}, {"events", std::to_string(requested)}});
+    return;
+  }
+  SG_FAILPOINT("after_commit_before_ack");
+  last_sequence_ = last;
+  live_bytes_.fetch_add(plan.added_bytes);
+  live_bytes_.fetch_sub(plan.dropped_bytes);
+  events_in_.fetch_add(plan.stored_events);
+  if (!plan.drops.empty()) {
+    dropped_.fetch_add(plan.drops.size());
+    if (plan.drops.front() <= first_live_.load()) {
+      // The front run is gone; the next live event is past it (a close lower bound).
+      uint64_t next = plan.drops.front();
+      for (uint64_t d : plan.drops) {
+        if (d != next) break;
+        ++next;
+      }
+      first_live_.store(next);
+    }
+    logWarn("buffer", "quota reached: dropped the oldest events",
+            {{"dropped", std::to_string(plan.drops.size())},
+             {"bytes", std::to_string(plan.dropped_bytes)},
+             {"first_sequence", std::to_string(plan.drops.front())},
+             {"last_sequence", std::to_string(plan.drops.back())}});
+  }
+  {
+    std::lock_guard lock(more_mu_);
+    committed_.store(last);
+  }
+  more_cv_.notify_all();
+}
+
+// ---- Reads -------------------------------------------------------------------------------
+
+std::vector<Event> RocksBuffer::readAfter(uint64_t after, size_t max_events, size_t max_bytes) {
+  std::vector<Event> out;
+  const uint64_t upto = committed_.load();
+  if (after >= upto || max_events == 0) return out;
+  const uint64_t from = std::max(after + 1, first_live_.load());
+  const std::string hi = sequenceKey(upto + 1);
+  rocksdb::Slice hi_slice(hi);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &hi_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+  size_t bytes = 0;
+  std::vector<std::pair<uint64_t, std::pair<std::string, std::string>>> bad;
+  for (it->Seek(sequenceKey(from)); it->Valid() && out.size() < max_events; it->Next()) {
+    const uint64_t seq = sequenceFromKey(toString(it->key()));
+    const std::string_view raw(it->value().data(), it->value().size());
+    if (!out.empty() && bytes + raw.size() > max_bytes) break;
+    std::string why;
+    auto e = decodeEvent(raw, &why);
+    if (!e) {
+      bad.push_back({seq, {std::string(raw), why}});
+      continue;
+    }
+    e->sequence = seq;
+    bytes += raw.size();
+    out.push_back(std::move(*e));
+  }
+  for (auto& [seq, record] : bad) quarantine(seq, record.first, record.second);
+  return out;
+}
+
+void RocksBuffer::quarantine(uint64_t sequence, const std::string& raw, const std::string& why) {
+  {
+    std::lock_guard lock(quarantine_mu_);
+    if (!quarantined_.insert(sequence).second) return;
+  }
+  std::lock_guard space(space_mu_);
+  std::string still;
+  if (!db_->Get(rocksdb::ReadOptions(), events_, sequenceKey(sequence), &still).ok()) return;
+  rocksdb::WriteBatch batch;
+  batch.Put(quarantine_, sequenceKey(sequence), why + '\0' + raw);
+  batch.Delete(events_, sequenceKey(sequence));
+  if (db_->Write(writeOptions(), &batch).ok()) {
+    live_bytes_.fetch_sub(8 + still.size());
+    quarantined_count_.fetch_add(1);
+    logError("buffer", "undecodable record quarantined",
+             {{"sequence", std::to_string(sequence)}, {"reason", why}});
+  }
+}
+
+bool RocksBuffer::waitForMore(uint64_t after, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(more_mu_);
+  const uint64_t generation = wake_generation_;
+  more_cv_.wait_for(lock, timeout,
+                    [&] { return committed_.load() > after || wake_generation_ != generation; });
+  return committed_.load() > after;
+}
+
+void RocksBuffer::wakeAll() {
+  {
+    std::lock_guard lock(more_mu_);
+    ++wake_generation_;
+  }
+  more_cv_.notify_all();
+}
+
+// ---- Cursors, dead letters, state ------------------------------------------------------
+
+void RocksBuffer::registerSink(std::string_view sink) {
+  std::lock_guard lock(cursor_mu_);
+  active_sinks_.insert(std::string(sink));
+  cursors_.try_emplace(std::string(sink), 0);
+}
+
+void RocksBuffer::unregisterSink(std::string_view sink) {
+  std::lock_guard lock(cursor_mu_);
+  if (auto it = active_sinks_.find(sink); it != active_sinks_.end()) active_sinks_.erase(it);
+}
+
+uint64_t RocksBuffer::cursor(std::string_view sink) {
+  std::lock_guard lock(cursor_mu_);
+  const auto it = cursors_.find(sink);
+  return it == cursors_.end() ? 0 : it->second;
+}
+
+Status RocksBuffer::commitCursor(std::string_view sink, uint64_t sequence) {
+  std::lock_guard lock(cursor_mu_);
+  auto it = cursors_.find(sink);
+  const uint64_t current = it == cursors_.end() ? 0 : it->second;
+  if (sequence < current) {
+    return Status::invalid("cursor of sink '" + std::string(sink) + "' cannot move back from " +
+                           std::to_string(current) + " to " + std::to_string(sequence));
+  }
+  const rocksdb::Status s = db_->Put(
+      writeOptions(), cursors_cf_, rocksdb::Slice(sink.data(), sink.size()), sequenceKey(sequence));
+  if (!s.ok())
+    return Status::failed("cannot persist cursor of sink '" + std::string(sink) +
+                          "': " + s.ToString());
+  cursors_[std::string(sink)] = sequence;
+  return Status::success();
+}
+
+Status RocksBuffer::deadLetter(std::string_view sink, const Event& event, std::string_view reason) {
+  std::string key(sink);
+  key.push_back('\0');
+  key += sequenceKey(event.sequence);
+  std::string value(reason);
+  value.push_back('\0');
+  encodeEvent(event, value);
+  const rocksdb::Status s = db_->Put(writeOptions(), dead_, key, value);
+  if (!s.ok()) return Status::failed("cannot store dead letter: " + s.ToString());
+  dead_letters_.fetch_add(1);
+  return Status::success();
+}
+
+std::optional<std::string> RocksBuffer::get(std::string_view ns, std::string_view key) {
+  std::string value;
+  if (!db_->Get(rocksdb::ReadOptions(), state_, stateKey(ns, key), &value).ok())
+    return std::nullopt;
+  return value;
+}
+
+Status RocksBuffer::put(std::string_view ns, std::string_view key, std::string_view value) {
+  const rocksdb::Status s = db_->Put(writeOptions(), state_, stateKey(ns, key),
+                                     rocksdb::Slice(value.data(), value.size()));
+  return s.ok() ? Status::success() : Status::failed("state write failed: " + s.ToString());
+}
+
+Status RocksBuffer::erase(std::string_view ns, std::string_view key) {
+  const rocksdb::Status s = db_->Delete(writeOptions(), state_, stateKey(ns, key));
+  return s.ok() ? Status::success() : Status::failed("state delete failed: " + s.ToString());
+}
+
+namespace {
+std::vector<std::pair<uint64_t, std::string>> listReasons(rocksdb::DB* db,
+                                                          rocksdb::ColumnFamilyHandle* cf,
+                                                          size_t max) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
+  for (it->SeekToFirst(); it->Valid() && out.size() < max; it->Next()) {
+    const std::string key = toString(it->key());
+    const std::string value = toString(it->value());
+    out.emplace_back(sequenceFromKey(std::string_view(key).substr(key.size() - 8)),
+                     value.substr(0, value.find('\0')));
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<std::pair<uint64_t, std::string>> RocksBuffer::listDeadLetters(size_t max) {
+  return listReasons(db_.get(), dead_, max);
+}
+
+std::vector<std::pair<uint64_t, std::string>> RocksBuffer::listQuarantine(size_t max) {
+  return listReasons(db_.get(), quarantine_, max);
+}
+
+// ---- Maintenance ---------------------------------------------------------------------------
+
+void RocksBuffer::maintenanceLoop() {
+  const auto period = options_.durability == Durability::Batch
+                          ? std::min(options_.batch_sync_interval, options_.maintenance_interval)
+                          : options_.maintenance_interval;
+  std::unique_lock lock(maintenance_mu_);
+  for (;;) {
+    maintenance_cv_.wait_for(lock, period, [&] {
+      std::lock_guard q(queue_mu_);
+      return stopping_;
+    });
+    {
+      std::lock_guard q(queue_mu_);
+      if (stopping_) return;
+    }
+    lock.unlock();
+    maintain();
+    lock.lock();
+  }
+}
+
+void RocksBuffer::maintain() {
+  const auto now = std::chrono::steady_clock::now();
+  if (options_.durability == Durability::Batch &&
+      now - last_wal_sync_ >= options_.batch_sync_interval) {
+    (void)db_->SyncWAL();
+    last_wal_sync_ = now;
+  }
+  watchDisk();
+  trim();
+  if (now - last_dedup_expiry_ >= std::chrono::minutes(1)) {
+    expireDedup();
+    last_dedup_expiry_ = now;
+  }
+}
+
+uint64_t RocksBuffer::slowestActiveCursor() {
+  std::lock_guard lock(cursor_mu_);
+  if (active_sinks_.empty()) return 0;  // no sink: keep everything (the quota still applies)
+  uint64_t slowest = UINT64_MAX;
+  for (const std::string& s : active_sinks_) slowest = std::min(slowest, cursors_[s]);
+  return slowest;
+}
+
+void RocksBuffer::trim() {
+  uint64_t upto = std::min(slowestActiveCursor(), committed_.load());
+  uint64_t count = 0;
+  {
+    std::lock_guard space(space_mu_);
+    const uint64_t from = first_live_.load();
+    if (upto < from) return;
+    const std::string lo = sequenceKey(from), hi = sequenceKey(upto + 1);
+    rocksdb::Slice hi_slice(hi);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &hi_slice;
+    ro.fill_cache = false;
+    uint64_t bytes = 0;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+    for (it->Seek(lo); it->Valid(); it->Next()) {
+      bytes += it->key().size() + it->value().size();
+      ++count;
+    }
+    SG_FAILPOINT("during_trim");
+    rocksdb::WriteBatch batch;
+    batch.DeleteRange(events_, lo, hi);
+    rocksdb::WriteOptions wo;  // losing a trim on power loss only means trimming again
+    const rocksdb::Status s = db_->Write(wo, &batch);
+    if (!s.ok()) {
+      logError("buffer", "trim failed", {{"error", s.ToString()}});
+      return;
+    }
+    first_live_.store(upto + 1);
+    live_bytes_.fetch_sub(std::min(bytes, live_bytes_.load()));
+  }
+  trimmed_.fetch_add(count);
+  // Compact the trimmed prefix now and then, so range tombstones never pile up in front
+  // of the live events that every read seeks to.
+  if (trimmed_since_compaction_.fetch_add(count) + count >= 100'000) {
+    trimmed_since_compaction_.store(0);
+    const std::string end = sequenceKey(upto + 1);
+    rocksdb::Slice end_slice(end);
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    (void)db_->CompactRange(co, events_, nullptr, &end_slice);
+  }
+}
+
+void RocksBuffer::expireDedup() {
+  const int64_t cutoff = wallClockNs() - options_.dedup_window.count() * 1'000'000;
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), dedup_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string v = toString(it->value());
+    if (v.size() == 16 &&
+        static_cast<int64_t>(sequenceFromKey(std::string_view(v).substr(8))) < cutoff) {
+      batch.Delete(dedup_, it->key());
+    }
+  }
+  if (batch.Count() > 0) (void)db_->Write(rocksdb::WriteOptions(), &batch);
+}
+
+void RocksBuffer::watchDisk() {
+  const uint64_t free = probe_(dir_);
+  last_free_bytes_.store(free);
+  if (!disk_paused_.load() && free < options_.disk_min_free_bytes) {
+    disk_paused_.store(true);
+    logError("buffer", "disk nearly full: ingest paused until space returns",
+             {{"dir", dir_.string()},
+              {"free_bytes", std::to_string(free)},
+              {"min_free_bytes", std::to_string(options_.disk_min_free_bytes)}});
+  } else if (disk_paused_.load() && free >= options_.disk_resume_free_bytes) {
+    // A write that failed for lack of space leaves RocksDB in a background-error state;
+    // Resume() reopens it for writing now that space is back.
+    const rocksdb::Status s = db_->Resume();
+    if (!s.ok() && !s.IsNotSupported()) {
+      logError("buffer", "disk has space again but the database cannot resume",
+               {{"error", s.ToString()}});
+      return;
+    }
+    disk_paused_.store(false);
+    logInfo("buffer", "disk space returned: ingest resumed",
+            {{"free_bytes", std::to_string(free)}});
+  }
+}
+
+// ---- Stats ------------------------------------------------------------------------------------
+
+BufferStats RocksBuffer::stats() {
+  BufferStats s;
+  s.last_sequence = committed_.load();
+  s.first_sequence = first_live_.load() <= s.last_sequence ? first_live_.load() : 0;
+  s.events = s.first_sequence == 0 ? 0 : s.last_sequence - s.first_sequence + 1;  // upper bound
+  s.bytes = live_bytes_.load();
+  s.dropped = dropped_.load();
+  s.dead_letters = dead_letters_.load();
+  s.dedup_hits = dedup_hits_.load();
+  s.quarantined = quarantined_count_.load();
+  s.events_in = events_in_.load();
+  s.backpressure = backpressure_.load();
+  s.disk_paused = disk_paused_.load();
+  return s;
+}
+
+uint64_t RocksBuffer::writeAmplificationBytes() {
+  return statistics_->getTickerCount(rocksdb::WAL_FILE_BYTES) +
+         statistics_->getTickerCount(rocksdb::FLUSH_WRITE_BYTES) +
+         statistics_->getTickerCount(rocksdb::COMPACT_WRITE_BYTES);
+}
+
+void RocksBuffer::collect(MetricWriter& w) {
+  const BufferStats s = stats();
+  w.counter("storegate_buffer_events_in_total", "Events committed to the buffer",
+            double(s.events_in));
+  w.counter("storegate_buffer_dropped_total", "Events dropped by the drop_oldest quota policy",
+            double(s.dropped));
+  w.counter("storegate_buffer_dedup_hits_total",
+            "Events acknowledged as duplicates of a recent dedupkey", double(s.dedup_hits));
+  w.counter("storegate_buffer_quarantined_total", "Undecodable records moved to quarantine",
+            double(s.quarantined));
+  w.counter("storegate_buffer_dead_letters_total", "Events a sink rejected for good",
+            double(s.dead_letters));
+  w.counter("storegate_buffer_backpressure_total", "Appends refused for quota or disk space",
+            double(s.backpressure));
+  w.gauge("storegate_buffer_last_sequence", "Newest committed sequence number",
+          double(s.last_sequence));
+  w.gauge("storegate_buffer_live_bytes", "Bytes of events not yet trimmed", double(s.bytes));
+  w.gauge("storegate_buffer_disk_paused", "1 while ingest is paused for lack of disk space",
+          s.disk_paused ? 1 : 0);
+  w.gauge("storegate_buffer_disk_free_bytes", "Free bytes on the data_dir file system",
+          double(last_free_bytes_.load()));
+  uint64_t v = 0;
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) {
+    w.gauge("storegate_rocksdb_memtable_bytes", "RocksDB memtables", double(v));
+  }
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem, &v)) {
+    w.gauge("storegate_rocksdb_table_readers_bytes",
+            "RocksDB table readers outside the block cache", double(v));
+  }
+  w.gauge("storegate_rocksdb_block_cache_bytes", "RocksDB block cache usage",
+          double(block_cache_->GetUsage()));
+  uint64_t disk = 0;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(dir_, ec)) {
+    if (f.is_regular_file(ec)) disk += f.file_size(ec);
+  }
+  w.gauge("storegate_buffer_disk_bytes", "Bytes the buffer's files take on disk", double(disk));
+  w.histogram("storegate_buffer_commit_seconds", "Group commit latency (write + fsync)",
+              commit_latency_);
+}
+
+}  // namespace storegate

@@ -1,0 +1,170 @@
+// The durable event log: one RocksDB database under data_dir.
+//
+// Column families: `events` (big-endian sequence → binary envelope), `cursors` (sink →
+// last acknowledged sequence), `state` (instance\0key → value), `dedup` (dedupkey →
+// sequence + time), `dead_letters` and `quarantine` (sequence → record + reason), and
+// `default` for meta (the last sequence ever assigned, so numbers never repeat even when
+// every event has been trimmed).
+//
+// Writes: one writer thread takes every append waiting in the queue and commits them as
+// one WriteBatch (group commit). In `sync` mode the batch is fsynced before any of its
+// callers returns; in `batch` mode the WAL is fsynced every batch_sync_interval; in
+// `none` never by us. Sequence numbers are assigned by the writer, so they are strictly
+// increasing in commit order, and readers see a sequence only after its batch committed.
+//
+// A maintenance thread trims what every active sink has acknowledged (DeleteRange, then
+// compaction of the trimmed prefix so tombstones never slow reads), expires dedup keys,
+// syncs the WAL in `batch` mode and watches free disk space.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/statistics.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "buffer/buffer_options.hpp"
+#include "buffer/event_buffer.hpp"
+#include "common/metrics.hpp"
+
+namespace storegate {
+
+class RocksBuffer final : public EventBuffer, public StateStore {
+ public:
+  // Free bytes on the file system holding `dir`; replaceable in tests (a fake disk).
+  using FreeSpaceProbe = std::function<uint64_t(const std::filesystem::path&)>;
+
+  // Opens or creates the database in `dir`. A corrupt or locked database is an error that
+  // says what to do; nothing is deleted and nothing starts empty in its place.
+  [[nodiscard]] static std::unique_ptr<RocksBuffer> open(const std::filesystem::path& dir,
+                                                         const BufferOptions& options,
+                                                         std::string& error,
+                                                         FreeSpaceProbe probe = {});
+  ~RocksBuffer() override;
+
+  Status append(std::span<Event> events) override;
+  std::vector<Event> readAfter(uint64_t after, size_t max_events, size_t max_bytes) override;
+  bool waitForMore(uint64_t after, std::chrono::milliseconds timeout) override;
+  void wakeAll() override;
+  void registerSink(std::string_view sink) override;
+  void unregisterSink(std::string_view sink) override;
+  uint64_t cursor(std::string_view sink) override;
+  Status commitCursor(std::string_view sink, uint64_t sequence) override;
+  Status deadLetter(std::string_view sink, const Event& event, std::string_view reason) override;
+  BufferStats stats() override;
+
+  std::optional<std::string> get(std::string_view ns, std::string_view key) override;
+  Status put(std::string_view ns, std::string_view key, std::string_view value) override;
+  Status erase(std::string_view ns, std::string_view key) override;
+
+  // One pass of trimming, dedup expiry, WAL sync and disk watch. Runs on the maintenance
+  // thread; public so tests can drive it deterministically.
+  void maintain();
+  // Writes the buffer's metrics (RocksDB memory and disk included).
+  void collect(MetricWriter& w);
+  [[nodiscard]] const Histogram& commitLatency() const { return commit_latency_; }
+  // Dead letters and quarantined records, oldest first, for inspection.
+  [[nodiscard]] std::vector<std::pair<uint64_t, std::string>> listDeadLetters(size_t max);
+  [[nodiscard]] std::vector<std::pair<uint64_t, std::string>> listQuarantine(size_t max);
+  [[nodiscard]] uint64_t writeAmplificationBytes();  // WAL + flush + compaction bytes written
+
+ private:
+  struct Request {
+    std::span<Event> events;
+    Status status;
+    bool done = false;
+  };
+  struct Plan;
+
+  RocksBuffer(std::filesystem::path dir, BufferOptions options, FreeSpaceProbe probe);
+  Status openDb();
+  Status recover();
+  void writerLoop();
+  void maintenanceLoop();
+  void commitGroup(std::vector<Request*>& group);
+  bool planRequest(Request& r, Plan& plan);
+  bool planDrops(uint64_t needed, Plan& plan);
+  void quarantine(uint64_t sequence, const std::string& raw, const std::string& why);
+  void trim();
+  void expireDedup();
+  void watchDisk();
+  rocksdb::WriteOptions writeOptions() const;
+  uint64_t slowestActiveCursor();
+
+  const std::filesystem::path dir_;
+  const BufferOptions options_;
+  FreeSpaceProbe probe_;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* cursors_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* state_ = nullptr;
+  rocksdb::ColumnFamilyHandle* dedup_ = nullptr;
+  rocksdb::ColumnFamilyHandle* dead_ = nullptr;
+  rocksdb::ColumnFamilyHandle* quarantine_ = nullptr;
+  std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;
+
+  // Group commit queue.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::condition_variable done_cv_;
+  std::vector<Request*> queue_;
+  bool stopping_ = false;
+
+  // Log positions. last_sequence_ is the writer's; committed_ is what readers may see.
+  uint64_t last_sequence_ = 0;
+  std::atomic<uint64_t> committed_{0};
+  std::atomic<uint64_t> first_live_{1};  // no live event below this
+  std::mutex more_mu_;
+  std::condition_variable more_cv_;
+  uint64_t wake_generation_ = 0;
+
+  // Space: bytes of live events (keys + values). The writer's drops and the trimmer
+  // both delete from the front; space_mu_ keeps their accounting from crossing.
+  std::mutex space_mu_;
+  std::atomic<uint64_t> live_bytes_{0};
+  std::atomic<bool> disk_paused_{false};
+  std::atomic<uint64_t> last_free_bytes_{0};
+
+  std::mutex cursor_mu_;
+  std::map<std::string, uint64_t, std::less<>> cursors_;
+  std::set<std::string, std::less<>> active_sinks_;
+
+  std::mutex quarantine_mu_;
+  std::set<uint64_t> quarantined_;
+
+  // Counters.
+  std::atomic<uint64_t> events_in_{0};
+  std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> dedup_hits_{0};
+  std::atomic<uint64_t> quarantined_count_{0};
+  std::atomic<uint64_t> dead_letters_{0};
+  std::atomic<uint64_t> backpressure_{0};
+  std::atomic<uint64_t> trimmed_{0};
+  std::atomic<uint64_t> trimmed_since_compaction_{0};
+  Histogram commit_latency_;
+  Histogram group_size_;  // events per group commit, recorded as "seconds" = count / 1e6
+
+  std::thread writer_;
+  std::thread maintenance_;
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  std::chrono::steady_clock::time_point last_wal_sync_{};
+  std::chrono::steady_clock::time_point last_dedup_expiry_{};
+};
+
+// Big-endian 8-byte keys keep RocksDB's bytewise order equal to numeric order.
+[[nodiscard]] std::string sequenceKey(uint64_t sequence);
+[[nodiscard]] uint64_t sequenceFromKey(std::string_view key);
+
+}  // namespace storegate
