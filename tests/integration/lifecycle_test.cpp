@@ -2,6 +2,9 @@
 // buffer, real delivery workers and files.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <thread>
+
 #include "buffer/memory_buffer.hpp"
 #include "plugin/manager.hpp"
 #include "support/test_support.hpp"
@@ -17,6 +20,25 @@ class Lifecycle : public ::testing::Test {
   PluginManager manager_{{test::pluginDir(), test::fixtureDir()},
                          HostServices{&ingest_, &buffer_, "store-1"},
                          buffer_};
+
+  // Sequences in a flaky_sink record ("<call>\t<sequence>\t<type>\t<data>" lines).
+  static std::vector<uint64_t> recordedSequences(const std::filesystem::path& record) {
+    std::vector<uint64_t> out;
+    for (const auto& line : test::readLines(record)) {
+      const auto a = line.find('\t');
+      out.push_back(std::stoull(line.substr(a + 1, line.find('\t', a + 1) - a - 1)));
+    }
+    return out;
+  }
+
+  void appendTypes(std::initializer_list<const char*> types) {
+    for (const char* t : types) {
+      std::vector<Event> e(1);
+      e[0].type = t;
+      e[0].data = "{}";
+      ASSERT_TRUE(buffer_.append(e).ok());
+    }
+  }
 
   static InstanceSpec spec(std::string name, std::string plugin, nlohmann::json config) {
     InstanceSpec s;
@@ -105,11 +127,37 @@ TEST_F(Lifecycle, ASinkThatFailsIsRetriedAndItsPoisonIsDeadLettered) {
       manager_.add(spec("sink", "flaky_sink", {{"fail_first", 3}, {"record", record.string()}}))
           .ok());
   ASSERT_TRUE(test::waitUntil([&] { return buffer_.cursor("sink") == 3; }));
-  EXPECT_EQ(test::readLines(record), (std::vector<std::string>{"1", "3"}));
+  EXPECT_EQ(recordedSequences(record), (std::vector<uint64_t>{1, 3}));
   EXPECT_EQ(buffer_.stats().dead_letters, 1u);
   const auto r = manager_.get("sink");
   EXPECT_EQ(r->delivered, 2u);
   EXPECT_EQ(r->dead_lettered, 1u);
+}
+
+TEST_F(Lifecycle, ASinkReceivesOnlyTheEventTypesItMatches) {
+  const auto record = dir_ / "record.txt";
+  appendTypes(
+      {"store.pos.receipt", "store.sensor.reading", "store.pos.void", "store.footfall.count"});
+  InstanceSpec s = spec("pos_only", "flaky_sink", {{"record", record.string()}});
+  s.delivery.match = {"store.pos.*"};
+  ASSERT_TRUE(manager_.add(s).ok());
+  ASSERT_TRUE(test::waitUntil([&] { return buffer_.cursor("pos_only") == 4; }))
+      << "skipped events must still move the cursor";
+  EXPECT_EQ(recordedSequences(record), (std::vector<uint64_t>{1, 3}));
+}
+
+TEST_F(Lifecycle, LingerGathersEventsThatArriveCloseTogetherIntoOneBatch) {
+  const auto record = dir_ / "record.txt";
+  InstanceSpec s = spec("sink", "flaky_sink", {{"record", record.string()}});
+  s.delivery.linger = std::chrono::milliseconds(400);
+  ASSERT_TRUE(manager_.add(s).ok());
+  appendTypes({"t"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  appendTypes({"t", "t", "t"});
+  ASSERT_TRUE(test::waitUntil([&] { return test::readLines(record).size() == 4; }));
+  std::set<std::string> calls;
+  for (const auto& line : test::readLines(record)) calls.insert(line.substr(0, line.find('\t')));
+  EXPECT_EQ(calls.size(), 1u) << "four events in 50 ms should travel as one batch";
 }
 
 TEST_F(Lifecycle, StopAllDrainsWhatSourcesEmittedLast) {

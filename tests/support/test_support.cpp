@@ -69,7 +69,7 @@ std::vector<std::string> readLines(const std::filesystem::path& path) {
 }
 
 Process::Process(const std::filesystem::path& program, const std::vector<std::string>& args,
-                 const std::filesystem::path& output_file)
+                 const std::filesystem::path& output_file, const std::vector<std::string>& env)
     : output_file_(output_file) {
   std::vector<std::string> argv_storage;
   argv_storage.push_back(program.string());
@@ -90,6 +90,10 @@ Process::Process(const std::filesystem::path& program, const std::vector<std::st
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (const std::string& kv : env) {
+      const auto eq = kv.find('=');
+      setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
+    }
     execv(argv[0], argv.data());
     _exit(127);
   }

@@ -44,8 +44,9 @@ std::vector<std::string> readLines(const std::filesystem::path& path);
 // (by PID) if it still runs, so no test leaves a process behind.
 class Process {
  public:
+  // `env` entries ("NAME=value") are added to the child's environment.
   Process(const std::filesystem::path& program, const std::vector<std::string>& args,
-          const std::filesystem::path& output_file);
+          const std::filesystem::path& output_file, const std::vector<std::string>& env = {});
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
