@@ -2,10 +2,10 @@
 #include "buffer/ingest.hpp"
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <random>
 
 #include "common/time.hpp"
+#include "event/json_check.hpp"
 
 namespace storegate {
 
@@ -47,7 +47,7 @@ std::string validateEvent(const Event& e, const IngestLimits& limits) {
     return "data is " + std::to_string(e.data.size()) + " bytes, more than the limit of " +
            std::to_string(limits.max_data_bytes);
   }
-  if (isJsonContentType(e.datacontenttype) && !e.data.empty() && !nlohmann::json::accept(e.data)) {
+  if (isJsonContentType(e.datacontenttype) && !e.data.empty() && !isValidJson(e.data)) {
     return "data is not valid JSON but datacontenttype is '" + e.datacontenttype + "'";
   }
   return {};

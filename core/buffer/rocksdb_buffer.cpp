@@ -265,12 +265,14 @@ Status RocksBuffer::append(std::span<Event> events) {
                              std::to_string(last_free_bytes_.load()) + " bytes free, below " +
                              std::to_string(options_.disk_min_free_bytes) + "; retry later");
   }
-  Request r{events, {}, false};
-  std::unique_lock lock(queue_mu_);
-  if (stopping_) return Status::error(SG_ERR_CLOSED, "buffer is shutting down");
-  queue_.push_back(&r);
+  Request r(events);
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) return Status::error(SG_ERR_CLOSED, "buffer is shutting down");
+    queue_.push_back(&r);
+  }
   queue_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return r.done; });
+  r.done.acquire();
   return r.status;
 }
 
@@ -292,11 +294,7 @@ void RocksBuffer::writerLoop() {
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
     commitGroup(group);
-    {
-      std::lock_guard lock(queue_mu_);
-      for (Request* r : group) r->done = true;
-    }
-    done_cv_.notify_all();
+    for (Request* r : group) r->done.release();  // r may be gone after this: last touch
   }
 }
 

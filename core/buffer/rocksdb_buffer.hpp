@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <set>
 #include <thread>
 
@@ -76,10 +77,13 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   [[nodiscard]] uint64_t writeAmplificationBytes();  // WAL + flush + compaction bytes written
 
  private:
+  // One append waiting for its group commit. The writer fills `status` and releases
+  // `done`: each waiter is woken on its own, with no herd on a shared mutex.
   struct Request {
+    explicit Request(std::span<Event> e) : events(e) {}
     std::span<Event> events;
     Status status;
-    bool done = false;
+    std::binary_semaphore done{0};
   };
   struct Plan;
 
@@ -117,7 +121,6 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   // Group commit queue.
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::condition_variable done_cv_;
   std::vector<Request*> queue_;
   bool stopping_ = false;
 

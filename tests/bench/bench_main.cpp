@@ -1,0 +1,438 @@
+// storegate-bench: measures, in one run, the ceiling (raw RocksDB WriteBatches of the same
+// value size, batch size and durability) and the gateway's ingest → buffer → null-sink
+// path, and prints events/s, MB/s, emit latency p50/p99, RSS and the ratio to the ceiling.
+// Each figure is the median of --repeats runs. Exits non-zero if any event is lost.
+#include <rocksdb/db.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "buffer/rocksdb_buffer.hpp"
+#include "common/log.hpp"
+#include "event/codec.hpp"
+#include "plugin/manager.hpp"
+
+namespace storegate::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  bool quick = false;
+  int repeats = 3;
+  uint64_t drain_events = 1'000'000;
+  uint64_t tombstone_events = 2'000'000;
+  std::filesystem::path dir;
+};
+
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+uint64_t rssBytes(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) == 0) return std::stoull(line.substr(std::strlen(field))) * 1024;
+  }
+  return 0;
+}
+
+// Samples VmRSS every 20 ms while alive; max() is the highest seen.
+class RssSampler {
+ public:
+  RssSampler()
+      : thread_([this] {
+          while (!stop_) {
+            max_ = std::max<uint64_t>(max_, rssBytes("VmRSS:"));
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          }
+        }) {}
+  ~RssSampler() { finish(); }
+  uint64_t finish() {
+    if (!stop_.exchange(true)) thread_.join();
+    return max_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> max_{0};
+  std::thread thread_;
+};
+
+std::filesystem::path freshDir(const Args& a, const std::string& name) {
+  static int n = 0;
+  auto d = a.dir / (name + "-" + std::to_string(n++));
+  std::filesystem::remove_all(d);
+  return d;
+}
+
+// A 300-byte JSON event, the size the targets are stated for.
+Event sampleEvent() {
+  Event e;
+  e.type = "store.sensor.reading";
+  e.source = "bench";
+  e.datacontenttype = "application/json";
+  e.data =
+      "{\"sensor\":\"shelf-07\",\"kind\":\"weight\",\"unit\":\"g\",\"value\":1234.5,\"pad\":\"";
+  e.data += std::string(300 - e.data.size() - 2, 'x') + "\"}";
+  return e;
+}
+
+// ---- The ceiling: raw RocksDB, same value size, batch size and durability ---------------
+
+double rawCeiling(const Args& a, size_t batch, uint64_t total, bool sync) {
+  const auto dir = freshDir(a, "raw");
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.write_buffer_size = 4 << 20;
+  o.compression = rocksdb::kLZ4Compression;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = rocksdb::NewLRUCache(8 << 20);
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(o, dir.string(), &raw).ok()) return 0;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  Event e = sampleEvent();
+  e.id = "0123456789abcdef-123456";
+  e.storeid = "store-0042";
+  e.time_unix_ns = 1;
+  const std::string value = encodeEvent(e);  // the same bytes the buffer stores
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  uint64_t key = 0;
+  const auto start = Clock::now();
+  while (key < total) {
+    rocksdb::WriteBatch wb;
+    for (size_t i = 0; i < batch; ++i) wb.Put(sequenceKey(++key), value);
+    (void)db->Write(wo, &wb);
+  }
+  const double rate = double(key) / seconds(Clock::now() - start);
+  db.reset();
+  std::filesystem::remove_all(dir);
+  return rate;
+}
+
+// ---- The gateway path ----------------------------------------------------------------------
+
+struct GatewayResult {
+  double ingest_eps = 0;      // events/s acknowledged to producers
+  double end_to_end_eps = 0;  // events/s until the null sink had everything
+  double p50_ms = 0, p99_ms = 0;
+  double avg_group = 0;  // events per group commit
+  uint64_t peak_rss = 0;
+  bool complete = false;
+};
+
+struct Gateway {
+  std::unique_ptr<RocksBuffer> buffer;
+  std::unique_ptr<Ingest> ingest;
+  std::unique_ptr<PluginManager> plugins;
+
+  Gateway(const std::filesystem::path& dir, Durability durability, bool with_sink) {
+    BufferOptions o;
+    o.durability = durability;
+    o.quota_bytes = 0;
+    o.disk_min_free_bytes = 0;
+    o.disk_resume_free_bytes = 0;
+    o.store_id = "store-0042";
+    std::string error;
+    buffer = RocksBuffer::open(dir, o, error);
+    if (!buffer) throw std::runtime_error(error);
+    ingest = std::make_unique<Ingest>(*buffer, "store-0042");
+    plugins = std::make_unique<PluginManager>(
+        std::vector<std::filesystem::path>{STOREGATE_BENCH_PLUGIN_DIR},
+        HostServices{ingest.get(), buffer.get(), "store-0042"}, *buffer);
+    if (with_sink) {
+      InstanceSpec s;
+      s.name = "null";
+      s.plugin = "null_sink";
+      s.path = "plugins[0]";
+      s.delivery.max_batch_events = 1000;
+      s.delivery.max_batch_bytes = 4 << 20;
+      if (!plugins->add(s).ok()) throw std::runtime_error("cannot start null_sink");
+    }
+  }
+  ~Gateway() {
+    plugins.reset();
+    ingest.reset();
+    buffer.reset();
+  }
+};
+
+GatewayResult gatewayRun(const Args& a, int producers, size_t batch, uint64_t per_producer) {
+  const auto dir = freshDir(a, "gw");
+  GatewayResult r;
+  {
+    Gateway g(dir, Durability::Sync, true);
+    const Event proto = sampleEvent();
+    std::vector<std::vector<double>> latencies(static_cast<size_t>(producers));
+    RssSampler rss;
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int p = 0; p < producers; ++p) {
+      threads.emplace_back([&, p] {
+        std::vector<sg_event> views(batch, proto.view());
+        auto& lat = latencies[static_cast<size_t>(p)];
+        lat.reserve(per_producer / batch + 1);
+        for (uint64_t done = 0; done < per_producer; done += batch) {
+          const auto t0 = Clock::now();
+          if (!g.ingest->emit("bench", views).ok()) return;
+          lat.push_back(seconds(Clock::now() - t0) * 1000);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    const auto ingested = Clock::now();
+    const uint64_t total = uint64_t(producers) * ((per_producer + batch - 1) / batch) * batch;
+    const auto deadline = Clock::now() + std::chrono::seconds(120);
+    while (g.buffer->cursor("null") < total && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    const auto drained = Clock::now();
+    r.peak_rss = rss.finish();
+    r.complete = g.buffer->cursor("null") == total && g.buffer->stats().events_in == total;
+    r.ingest_eps = double(total) / seconds(ingested - start);
+    r.end_to_end_eps = double(total) / seconds(drained - start);
+    std::vector<double> all;
+    for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+    std::sort(all.begin(), all.end());
+    if (!all.empty()) {
+      r.p50_ms = all[all.size() / 2];
+      r.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+    }
+    const uint64_t commits = g.buffer->commitLatency().count();
+    r.avg_group = commits == 0 ? 0 : double(total) / double(commits);
+  }
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
+// ---- Drain: RSS while a backlog drains, and read speed after many events passed through ----
+
+struct DrainResult {
+  double drain_eps = 0;
+  uint64_t peak_rss = 0;
+  bool complete = false;
+};
+
+void fill(Gateway& g, uint64_t events) {
+  const Event proto = sampleEvent();
+  std::vector<sg_event> views(1000, proto.view());
+  for (uint64_t done = 0; done < events; done += views.size()) (void)g.ingest->emit("bench", views);
+}
+
+DrainResult drainRun(const Args& a, uint64_t events) {
+  const auto dir = freshDir(a, "drain");
+  DrainResult r;
+  {
+    Gateway g(dir, Durability::None, false);
+    fill(g, events);  // the backlog of an outage
+    RssSampler rss;
+    InstanceSpec s;
+    s.name = "null";
+    s.plugin = "null_sink";
+    s.path = "plugins[0]";
+    s.delivery.max_batch_events = 1000;
+    s.delivery.max_batch_bytes = 4 << 20;
+    const auto start = Clock::now();
+    (void)g.plugins->add(s);
+    const uint64_t total = g.buffer->stats().last_sequence;
+    while (g.buffer->cursor("null") < total)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    r.drain_eps = double(total) / seconds(Clock::now() - start);
+    r.peak_rss = rss.finish();
+    r.complete = total >= events;
+  }
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
+// Events/s reading 200k fresh events, after `passed` events went through and were trimmed.
+double readSpeedAfter(const Args& a, uint64_t passed) {
+  const auto dir = freshDir(a, "tomb");
+  double rate = 0;
+  {
+    Gateway g(dir, Durability::None, true);
+    for (uint64_t done = 0; done < passed; done += 100'000) {
+      fill(g, 100'000);
+      const uint64_t last = g.buffer->stats().last_sequence;
+      while (g.buffer->cursor("null") < last)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    g.buffer->maintain();
+    (void)g.plugins->remove("null");
+    const uint64_t from = g.buffer->stats().last_sequence;
+    fill(g, 200'000);
+    const auto start = Clock::now();
+    uint64_t cursor = from, read = 0;
+    for (;;) {
+      auto batch = g.buffer->readAfter(cursor, 1000, 4 << 20);
+      if (batch.empty()) break;
+      cursor = batch.back().sequence;
+      read += batch.size();
+    }
+    rate = double(read) / seconds(Clock::now() - start);
+  }
+  std::filesystem::remove_all(dir);
+  return rate;
+}
+
+std::string machine() {
+  std::ifstream cpu("/proc/cpuinfo");
+  std::string line, model = "unknown";
+  while (std::getline(cpu, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  return model + ", " + std::to_string(std::thread::hardware_concurrency()) + " threads";
+}
+
+std::string fmt(double v, int digits = 0) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  Args a;
+  std::string cmdline = "storegate-bench";
+  for (int i = 1; i < argc; ++i) {
+    const std::string s = argv[i];
+    cmdline += " " + s;
+    if (s == "--quick")
+      a.quick = true;
+    else if (s == "--repeats" && i + 1 < argc)
+      a.repeats = std::max(1, std::atoi(argv[++i]));
+    else if (s == "--drain-events" && i + 1 < argc)
+      a.drain_events = std::stoull(argv[++i]);
+    else if (s == "--tombstone-events" && i + 1 < argc)
+      a.tombstone_events = std::stoull(argv[++i]);
+    else if (s == "--dir" && i + 1 < argc)
+      a.dir = argv[++i];
+    else {
+      std::cerr << "usage: storegate-bench [--quick] [--repeats N] [--drain-events N] "
+                   "[--tombstone-events N] [--dir DIR]\n";
+      return 2;
+    }
+  }
+  LogOptions quiet;
+  quiet.level = LogLevel::Warn;
+  (void)Logger::instance().configure(quiet);
+  if (a.dir.empty())
+    a.dir =
+        std::filesystem::temp_directory_path() / ("storegate-bench-" + std::to_string(getpid()));
+  std::filesystem::create_directories(a.dir);
+  if (a.quick) {
+    a.repeats = 1;
+    a.drain_events = 100'000;
+    a.tombstone_events = 200'000;
+  }
+  const uint64_t batch_total = a.quick ? 40'000 : 800'000;
+  const uint64_t single_each = a.quick ? 50 : 300;
+  bool ok = true;
+
+  std::cout << "# storegate-bench\n\n`" << cmdline << "` on " << machine() << "; medians of "
+            << a.repeats << " runs; 300-byte JSON events; durability sync unless stated.\n\n";
+
+  // 1. Batch emit: 4 producers × emit_batch(1000).
+  std::vector<double> raw1000, eps, e2e, p50, p99, rss;
+  for (int i = 0; i < a.repeats; ++i) {
+    raw1000.push_back(rawCeiling(a, 1000, batch_total, true));
+    const auto r = gatewayRun(a, 4, 1000, batch_total / 4);
+    ok = ok && r.complete;
+    eps.push_back(r.ingest_eps);
+    e2e.push_back(r.end_to_end_eps);
+    p50.push_back(r.p50_ms);
+    p99.push_back(r.p99_ms);
+    rss.push_back(double(r.peak_rss));
+  }
+  std::cout << "| scenario | gateway events/s | MB/s | emit p50 ms | emit p99 ms | peak RSS MB | "
+               "ceiling events/s | ratio |\n"
+               "|---|---|---|---|---|---|---|---|\n";
+  std::cout << "| 4 producers × emit_batch(1000) | " << fmt(median(eps)) << " | "
+            << fmt(median(eps) * 300 / 1e6, 1) << " | " << fmt(median(p50), 2) << " | "
+            << fmt(median(p99), 2) << " | " << fmt(median(rss) / 1e6, 1) << " | "
+            << fmt(median(raw1000)) << " (WriteBatch 1000) | "
+            << fmt(median(eps) / median(raw1000), 2) << " |\n";
+  std::cout << "| ↳ end to end, through the null sink | " << fmt(median(e2e)) << " | "
+            << fmt(median(e2e) * 300 / 1e6, 1) << " | | | | | "
+            << fmt(median(e2e) / median(raw1000), 2) << " |\n";
+
+  // 2. Group commit: 64 producers × emit(1 event), each waiting for durability.
+  std::vector<double> seps, sp50, sp99, groups, rawg;
+  for (int i = 0; i < a.repeats; ++i) {
+    const auto r = gatewayRun(a, 64, 1, single_each);
+    ok = ok && r.complete;
+    seps.push_back(r.ingest_eps);
+    sp50.push_back(r.p50_ms);
+    sp99.push_back(r.p99_ms);
+    groups.push_back(r.avg_group);
+    const auto g = static_cast<size_t>(std::max(1.0, r.avg_group + 0.5));
+    rawg.push_back(rawCeiling(a, g, std::max<uint64_t>(g * 200, 20'000), true));
+  }
+  std::cout << "| 64 producers × emit(1) | " << fmt(median(seps)) << " | "
+            << fmt(median(seps) * 300 / 1e6, 1) << " | " << fmt(median(sp50), 2) << " | "
+            << fmt(median(sp99), 2) << " | | " << fmt(median(rawg)) << " (WriteBatch "
+            << fmt(median(groups), 1) << " = group formed) | "
+            << fmt(median(seps) / median(rawg), 2) << " |\n";
+
+  // 3. Draining a backlog: RSS and speed.
+  std::vector<double> deps, drss;
+  for (int i = 0; i < a.repeats; ++i) {
+    const auto r = drainRun(a, a.drain_events);
+    ok = ok && r.complete;
+    deps.push_back(r.drain_eps);
+    drss.push_back(double(r.peak_rss));
+  }
+  std::cout << "| drain a backlog of " << a.drain_events << " to the null sink | "
+            << fmt(median(deps)) << " | " << fmt(median(deps) * 300 / 1e6, 1) << " | | | "
+            << fmt(median(drss) / 1e6, 1) << " | | |\n";
+
+  // 4. Tombstones: read speed after many events passed through vs on a fresh database.
+  std::vector<double> fresh, after;
+  for (int i = 0; i < a.repeats; ++i) {
+    fresh.push_back(readSpeedAfter(a, 0));
+    after.push_back(readSpeedAfter(a, a.tombstone_events));
+  }
+  std::cout << "| read 200k events, fresh database | " << fmt(median(fresh)) << " | | | | | | |\n"
+            << "| read 200k events after " << a.tombstone_events << " passed through | "
+            << fmt(median(after)) << " | | | | | | " << fmt(median(after) / median(fresh), 2)
+            << " of fresh |\n";
+
+  std::filesystem::remove_all(a.dir);
+  if (!ok) {
+    std::cerr << "storegate-bench: events were lost on the way to the null sink\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace storegate::bench
+
+int main(int argc, char** argv) {
+  try {
+    return storegate::bench::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "storegate-bench: " << e.what() << "\n";
+    return 1;
+  }
+}
