@@ -35,8 +35,10 @@ uint64_t sequenceFromKey(std::string_view key) {
 namespace {
 
 constexpr const char* kLastSequenceKey = "last_sequence";
-constexpr size_t kMaxDropScan = 200'000;      // events examined per attempt to make room
-constexpr uint64_t kDropReportReserve = 320;  // bytes of one gateway.buffer.dropped event
+constexpr size_t kMaxDropScan = 200'000;  // events examined per attempt to make room
+constexpr uint64_t kDropReportReserve = 320;
+constexpr uint64_t kCompactEvery = 100'000;  // trimmed events between two compactions  // bytes of
+                                             // one gateway.buffer.dropped event
 
 std::string stateKey(std::string_view ns, std::string_view key) {
   std::string k(ns);
@@ -144,7 +146,7 @@ Status RocksBuffer::openDb() {
   statistics_->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
   db.statistics = statistics_;
 
-  block_cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  block_cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes, /*num_shard_bits=*/2);
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache_;
   table.cache_index_and_filter_blocks = true;  // bounded: table readers live in the cache
@@ -152,6 +154,9 @@ Status RocksBuffer::openDb() {
   auto cf = [&](uint64_t write_buffer) {
     rocksdb::ColumnFamilyOptions o;
     o.write_buffer_size = write_buffer;
+    // Small files: a trim boundary inside a file costs at most one small rewrite.
+    o.target_file_size_base = 8 << 20;
+    o.max_bytes_for_level_base = 64 << 20;
     o.max_write_buffer_number = options_.max_write_buffers;
     o.compression = bestCompression();
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -731,15 +736,17 @@ void RocksBuffer::trim() {
     live_bytes_.fetch_sub(std::min(bytes, live_bytes_.load()));
   }
   trimmed_.fetch_add(count);
-  // Compact the trimmed prefix now and then, so range tombstones never pile up in front
-  // of the live events that every read seeks to.
-  if (trimmed_since_compaction_.fetch_add(count) + count >= 100'000) {
+  // Now and then, drop the SST files that lie wholly below the trim point (no I/O), then
+  // compact just the window trimmed since last time, so range tombstones never pile up in
+  // front of the live events every read seeks to, and no file is rewritten twice.
+  if (trimmed_since_compaction_.fetch_add(count) + count >= kCompactEvery) {
     trimmed_since_compaction_.store(0);
+    const std::string begin = sequenceKey(compacted_upto_);
     const std::string end = sequenceKey(upto + 1);
-    rocksdb::Slice end_slice(end);
-    rocksdb::CompactRangeOptions co;
-    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-    (void)db_->CompactRange(co, events_, nullptr, &end_slice);
+    rocksdb::Slice begin_slice(begin), end_slice(end);
+    (void)rocksdb::DeleteFilesInRange(db_.get(), events_, nullptr, &end_slice);
+    (void)db_->CompactRange(rocksdb::CompactRangeOptions(), events_, &begin_slice, &end_slice);
+    compacted_upto_ = upto + 1;
   }
 }
 

@@ -155,6 +155,7 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   std::atomic<uint64_t> backpressure_{0};
   std::atomic<uint64_t> trimmed_{0};
   std::atomic<uint64_t> trimmed_since_compaction_{0};
+  uint64_t compacted_upto_ = 0;  // maintenance thread only
   Histogram commit_latency_;
   Histogram group_size_;  // events per group commit, recorded as "seconds" = count / 1e6
 

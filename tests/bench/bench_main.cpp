@@ -2,6 +2,7 @@
 // value size, batch size and durability) and the gateway's ingest → buffer → null-sink
 // path, and prints events/s, MB/s, emit latency p50/p99, RSS and the ratio to the ceiling.
 // Each figure is the median of --repeats runs. Exits non-zero if any event is lost.
+#include <malloc.h>
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -93,6 +94,14 @@ Event sampleEvent() {
   return e;
 }
 
+// The event as the buffer stores it, host-filled attributes included.
+Event stored(Event e) {
+  e.id = "0123456789abcdef-123456";
+  e.storeid = "store-0042";
+  e.time_unix_ns = 1;
+  return e;
+}
+
 // ---- The ceiling: raw RocksDB, same value size, batch size and durability ---------------
 
 double rawCeiling(const Args& a, size_t batch, uint64_t total, bool sync) {
@@ -107,11 +116,7 @@ double rawCeiling(const Args& a, size_t batch, uint64_t total, bool sync) {
   rocksdb::DB* raw = nullptr;
   if (!rocksdb::DB::Open(o, dir.string(), &raw).ok()) return 0;
   std::unique_ptr<rocksdb::DB> db(raw);
-  Event e = sampleEvent();
-  e.id = "0123456789abcdef-123456";
-  e.storeid = "store-0042";
-  e.time_unix_ns = 1;
-  const std::string value = encodeEvent(e);  // the same bytes the buffer stores
+  const std::string value = encodeEvent(stored(sampleEvent()));  // the bytes the buffer stores
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   uint64_t key = 0;
@@ -134,6 +139,7 @@ struct GatewayResult {
   double end_to_end_eps = 0;  // events/s until the null sink had everything
   double p50_ms = 0, p99_ms = 0;
   double avg_group = 0;  // events per group commit
+  double write_amp = 0;  // bytes RocksDB wrote (WAL + flush + compaction) per byte stored
   uint64_t peak_rss = 0;
   bool complete = false;
 };
@@ -216,6 +222,8 @@ GatewayResult gatewayRun(const Args& a, int producers, size_t batch, uint64_t pe
       r.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
     }
     const uint64_t commits = g.buffer->commitLatency().count();
+    r.write_amp = double(g.buffer->writeAmplificationBytes()) /
+                  (double(total) * double(encodeEvent(stored(proto)).size() + 8));
     r.avg_group = commits == 0 ? 0 : double(total) / double(commits);
   }
   std::filesystem::remove_all(dir);
@@ -226,6 +234,7 @@ GatewayResult gatewayRun(const Args& a, int producers, size_t batch, uint64_t pe
 
 struct DrainResult {
   double drain_eps = 0;
+  double write_amp = 0;
   uint64_t peak_rss = 0;
   bool complete = false;
 };
@@ -257,6 +266,8 @@ DrainResult drainRun(const Args& a, uint64_t events) {
     r.drain_eps = double(total) / seconds(Clock::now() - start);
     r.peak_rss = rss.finish();
     r.complete = total >= events;
+    r.write_amp = double(g.buffer->writeAmplificationBytes()) /
+                  (double(total) * double(encodeEvent(stored(sampleEvent())).size() + 8));
   }
   std::filesystem::remove_all(dir);
   return r;
@@ -315,11 +326,14 @@ std::string fmt(double v, int digits = 0) {
 int run(int argc, char** argv) {
   Args a;
   std::string cmdline = "storegate-bench";
+  for (int i = 1; i < argc; ++i) cmdline += std::string(" ") + argv[i];
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string s = argv[i];
-    cmdline += " " + s;
     if (s == "--quick")
       a.quick = true;
+    else if (s == "--scenario" && i + 1 < argc)
+      only = argv[++i];
     else if (s == "--repeats" && i + 1 < argc)
       a.repeats = std::max(1, std::atoi(argv[++i]));
     else if (s == "--drain-events" && i + 1 < argc)
@@ -330,7 +344,7 @@ int run(int argc, char** argv) {
       a.dir = argv[++i];
     else {
       std::cerr << "usage: storegate-bench [--quick] [--repeats N] [--drain-events N] "
-                   "[--tombstone-events N] [--dir DIR]\n";
+                   "[--tombstone-events N] [--dir DIR] [--scenario drain]\n";
       return 2;
     }
   }
@@ -346,6 +360,15 @@ int run(int argc, char** argv) {
     a.drain_events = 100'000;
     a.tombstone_events = 200'000;
   }
+  if (only == "drain") {
+    // Run alone in a fresh process, so that RSS is the buffer's and not the leftovers of
+    // the 64-thread scenarios (glibc keeps per-thread arenas).
+    const auto r = drainRun(a, a.drain_events);
+    std::cout << "drain " << r.drain_eps << " " << r.peak_rss << " " << (r.complete ? 1 : 0) << " "
+              << r.write_amp << "\n";
+    std::filesystem::remove_all(a.dir);
+    return r.complete ? 0 : 1;
+  }
   const uint64_t batch_total = a.quick ? 40'000 : 800'000;
   const uint64_t single_each = a.quick ? 50 : 300;
   bool ok = true;
@@ -354,7 +377,7 @@ int run(int argc, char** argv) {
             << a.repeats << " runs; 300-byte JSON events; durability sync unless stated.\n\n";
 
   // 1. Batch emit: 4 producers × emit_batch(1000).
-  std::vector<double> raw1000, eps, e2e, p50, p99, rss;
+  std::vector<double> raw1000, eps, e2e, p50, p99, rss, amp;
   for (int i = 0; i < a.repeats; ++i) {
     raw1000.push_back(rawCeiling(a, 1000, batch_total, true));
     const auto r = gatewayRun(a, 4, 1000, batch_total / 4);
@@ -364,6 +387,7 @@ int run(int argc, char** argv) {
     p50.push_back(r.p50_ms);
     p99.push_back(r.p99_ms);
     rss.push_back(double(r.peak_rss));
+    amp.push_back(r.write_amp);
   }
   std::cout << "| scenario | gateway events/s | MB/s | emit p50 ms | emit p99 ms | peak RSS MB | "
                "ceiling events/s | ratio |\n"
@@ -396,12 +420,22 @@ int run(int argc, char** argv) {
             << fmt(median(seps) / median(rawg), 2) << " |\n";
 
   // 3. Draining a backlog: RSS and speed.
-  std::vector<double> deps, drss;
+  std::vector<double> deps, drss, damp;
   for (int i = 0; i < a.repeats; ++i) {
-    const auto r = drainRun(a, a.drain_events);
-    ok = ok && r.complete;
-    deps.push_back(r.drain_eps);
-    drss.push_back(double(r.peak_rss));
+    const std::string cmd = "/proc/" + std::to_string(getpid()) +
+                            "/exe --scenario drain --drain-events " +
+                            std::to_string(a.drain_events) + " --dir " + (a.dir / "child").string();
+    FILE* child = popen(cmd.c_str(), "r");
+    double eps_v = 0, rss_v = 0, amp_v = 0;
+    int complete = 0;
+    if (child == nullptr ||
+        std::fscanf(child, "drain %lf %lf %d %lf", &eps_v, &rss_v, &complete, &amp_v) != 4)
+      complete = 0;
+    if (child != nullptr) pclose(child);
+    ok = ok && complete == 1;
+    deps.push_back(eps_v);
+    drss.push_back(rss_v);
+    damp.push_back(amp_v);
   }
   std::cout << "| drain a backlog of " << a.drain_events << " to the null sink | "
             << fmt(median(deps)) << " | " << fmt(median(deps) * 300 / 1e6, 1) << " | | | "
@@ -418,6 +452,11 @@ int run(int argc, char** argv) {
             << fmt(median(after)) << " | | | | | | " << fmt(median(after) / median(fresh), 2)
             << " of fresh |\n";
 
+  std::cout << "\nWrite amplification (bytes RocksDB wrote to disk — WAL, flushes, compactions — "
+               "per byte "
+               "of event stored): sink keeping up "
+            << fmt(median(amp), 2) << "; backlog of " << a.drain_events << " filled then drained "
+            << fmt(median(damp), 2) << ".\n";
   std::filesystem::remove_all(a.dir);
   if (!ok) {
     std::cerr << "storegate-bench: events were lost on the way to the null sink\n";
@@ -429,6 +468,7 @@ int run(int argc, char** argv) {
 }  // namespace storegate::bench
 
 int main(int argc, char** argv) {
+  mallopt(M_ARENA_MAX, 4);  // as storegated does (core/main.cpp)
   try {
     return storegate::bench::run(argc, argv);
   } catch (const std::exception& e) {
