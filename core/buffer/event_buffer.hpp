@@ -64,6 +64,14 @@ class EventBuffer {
   [[nodiscard]] virtual BufferStats stats() = 0;
 };
 
+// The storage key of one state entry: the instance's namespace, a NUL, the plugin's key.
+[[nodiscard]] inline std::string stateKey(std::string_view ns, std::string_view key) {
+  std::string k(ns);
+  k.push_back('\0');
+  k.append(key);
+  return k;
+}
+
 // Persistent key/value state, namespaced per plugin instance. Thread-safe.
 class StateStore {
  public:

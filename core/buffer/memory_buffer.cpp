@@ -123,15 +123,6 @@ std::vector<Event> MemoryBuffer::snapshot() {
   return {events_.begin(), events_.end()};
 }
 
-namespace {
-std::string stateKey(std::string_view ns, std::string_view key) {
-  std::string k(ns);
-  k.push_back('\0');
-  k.append(key);
-  return k;
-}
-}  // namespace
-
 std::optional<std::string> MemoryBuffer::get(std::string_view ns, std::string_view key) {
   std::lock_guard lock(mu_);
   const auto it = state_.find(stateKey(ns, key));

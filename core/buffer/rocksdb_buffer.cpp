@@ -40,13 +40,6 @@ constexpr uint64_t kDropReportReserve = 320;
 constexpr uint64_t kCompactEvery = 100'000;  // trimmed events between two compactions  // bytes of
                                              // one gateway.buffer.dropped event
 
-std::string stateKey(std::string_view ns, std::string_view key) {
-  std::string k(ns);
-  k.push_back('\0');
-  k.append(key);
-  return k;
-}
-
 std::string toString(const rocksdb::Slice& s) {
   return std::string(s.data(), s.size());
 }
@@ -271,6 +264,10 @@ Status RocksBuffer::append(std::span<Event> events) {
                              std::to_string(options_.disk_min_free_bytes) + "; retry later");
   }
   Request r(events);
+  // Encoding happens here, on the caller's thread, in parallel; the one writer thread
+  // only checks and puts.
+  r.encoded.resize(events.size());
+  for (size_t i = 0; i < events.size(); ++i) encodeEvent(events[i], r.encoded[i]);
   {
     std::lock_guard lock(queue_mu_);
     if (stopping_) return Status::error(SG_ERR_CLOSED, "buffer is shutting down");
@@ -278,6 +275,9 @@ Status RocksBuffer::append(std::span<Event> events) {
   }
   queue_cv_.notify_one();
   r.done.acquire();
+  // Pass the wake-up on: the writer woke only the first caller of the group, so that it
+  // can start the next commit instead of making one futex call per caller.
+  if (r.wake_next != nullptr) r.wake_next->done.release();
   return r.status;
 }
 
@@ -299,12 +299,13 @@ void RocksBuffer::writerLoop() {
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
     commitGroup(group);
-    for (Request* r : group) r->done.release();  // r may be gone after this: last touch
+    for (size_t i = 0; i + 1 < group.size(); ++i) group[i]->wake_next = group[i + 1];
+    group.front()->done.release();  // the group may be gone after this: last touch
   }
 }
 
 bool RocksBuffer::planRequest(Request& r, Plan& plan) {
-  std::vector<std::string> values(r.events.size());
+  std::vector<std::string>& values = r.encoded;
   std::vector<bool> duplicate(r.events.size(), false);
   std::unordered_map<std::string, uint64_t> request_dedup;
   uint64_t need = 0;
@@ -333,7 +334,6 @@ bool RocksBuffer::planRequest(Request& r, Plan& plan) {
       }
       request_dedup[e.dedupkey] = 0;  // sequence filled below
     }
-    encodeEvent(e, values[i]);
     need += 8 + values[i].size();
     if (options_.policyFor(e.type) == QuotaPolicy::Block) {
       policy = QuotaPolicy::Block;

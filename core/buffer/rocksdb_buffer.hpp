@@ -77,13 +77,16 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   [[nodiscard]] uint64_t writeAmplificationBytes();  // WAL + flush + compaction bytes written
 
  private:
-  // One append waiting for its group commit. The writer fills `status` and releases
-  // `done`: each waiter is woken on its own, with no herd on a shared mutex.
+  // One append waiting for its group commit. The writer fills `status` and releases the
+  // group's first `done`; each woken caller releases the next: no herd on a shared mutex,
+  // and no per-caller system call on the writer's critical path.
   struct Request {
     explicit Request(std::span<Event> e) : events(e) {}
     std::span<Event> events;
+    std::vector<std::string> encoded;  // envelopes, one per event
     Status status;
     std::binary_semaphore done{0};
+    Request* wake_next = nullptr;  // the next caller of the same group, woken by this one
   };
   struct Plan;
 

@@ -163,15 +163,16 @@ struct Gateway {
     plugins = std::make_unique<PluginManager>(
         std::vector<std::filesystem::path>{STOREGATE_BENCH_PLUGIN_DIR},
         HostServices{ingest.get(), buffer.get(), "store-0042"}, *buffer);
-    if (with_sink) {
-      InstanceSpec s;
-      s.name = "null";
-      s.plugin = "null_sink";
-      s.path = "plugins[0]";
-      s.delivery.max_batch_events = 1000;
-      s.delivery.max_batch_bytes = 4 << 20;
-      if (!plugins->add(s).ok()) throw std::runtime_error("cannot start null_sink");
-    }
+    if (with_sink) addSink();
+  }
+  void addSink() {
+    InstanceSpec s;
+    s.name = "null";
+    s.plugin = "null_sink";
+    s.path = "plugins[0]";
+    s.delivery.max_batch_events = 1000;
+    s.delivery.max_batch_bytes = 4 << 20;
+    if (!plugins->add(s).ok()) throw std::runtime_error("cannot start null_sink");
   }
   ~Gateway() {
     plugins.reset();
@@ -252,14 +253,8 @@ DrainResult drainRun(const Args& a, uint64_t events) {
     Gateway g(dir, Durability::None, false);
     fill(g, events);  // the backlog of an outage
     RssSampler rss;
-    InstanceSpec s;
-    s.name = "null";
-    s.plugin = "null_sink";
-    s.path = "plugins[0]";
-    s.delivery.max_batch_events = 1000;
-    s.delivery.max_batch_bytes = 4 << 20;
     const auto start = Clock::now();
-    (void)g.plugins->add(s);
+    g.addSink();
     const uint64_t total = g.buffer->stats().last_sequence;
     while (g.buffer->cursor("null") < total)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
