@@ -479,6 +479,7 @@ void RocksBuffer::commitGroup(std::vector<Request*>& group) {
   live_bytes_.fetch_sub(plan.dropped_bytes);
   events_in_.fetch_add(plan.stored_events);
   if (!plan.drops.empty()) {
+    front_mutations_.fetch_add(1);
     dropped_.fetch_add(plan.drops.size());
     if (plan.drops.front() <= first_live_.load()) {
       // The front run is gone; the next live event is past it (a close lower bound).
@@ -546,6 +547,7 @@ void RocksBuffer::quarantine(uint64_t sequence, const std::string& raw, const st
   batch.Put(quarantine_, sequenceKey(sequence), why + '\0' + raw);
   batch.Delete(events_, sequenceKey(sequence));
   if (db_->Write(writeOptions(), &batch).ok()) {
+    front_mutations_.fetch_add(1);
     live_bytes_.fetch_sub(8 + still.size());
     quarantined_count_.fetch_add(1);
     logError("buffer", "undecodable record quarantined",
@@ -706,22 +708,32 @@ uint64_t RocksBuffer::slowestActiveCursor() {
 }
 
 void RocksBuffer::trim() {
-  uint64_t upto = std::min(slowestActiveCursor(), committed_.load());
+  const uint64_t upto = std::min(slowestActiveCursor(), committed_.load());
   uint64_t count = 0;
-  {
-    std::lock_guard space(space_mu_);
+  // The byte count needs a scan of the range; the writer holds space_mu_ for every commit,
+  // so scan without it and only then lock, redoing the scan under the lock in the rare
+  // case that a quota drop or a quarantine changed the front meanwhile.
+  for (int attempt = 0;; ++attempt) {
     const uint64_t from = first_live_.load();
     if (upto < from) return;
+    const uint64_t mutations = front_mutations_.load();
+    std::unique_lock space(space_mu_, std::defer_lock);
+    if (attempt > 0) space.lock();
     const std::string lo = sequenceKey(from), hi = sequenceKey(upto + 1);
     rocksdb::Slice hi_slice(hi);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &hi_slice;
     ro.fill_cache = false;
     uint64_t bytes = 0;
+    count = 0;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
     for (it->Seek(lo); it->Valid(); it->Next()) {
       bytes += it->key().size() + it->value().size();
       ++count;
+    }
+    if (attempt == 0) {
+      space.lock();
+      if (front_mutations_.load() != mutations || first_live_.load() != from) continue;
     }
     SG_FAILPOINT("during_trim");
     rocksdb::WriteBatch batch;
@@ -734,6 +746,7 @@ void RocksBuffer::trim() {
     }
     first_live_.store(upto + 1);
     live_bytes_.fetch_sub(std::min(bytes, live_bytes_.load()));
+    break;
   }
   trimmed_.fetch_add(count);
   // Now and then, drop the SST files that lie wholly below the trim point (no I/O), then
@@ -745,7 +758,9 @@ void RocksBuffer::trim() {
     const std::string end = sequenceKey(upto + 1);
     rocksdb::Slice begin_slice(begin), end_slice(end);
     (void)rocksdb::DeleteFilesInRange(db_.get(), events_, nullptr, &end_slice);
-    (void)db_->CompactRange(rocksdb::CompactRangeOptions(), events_, &begin_slice, &end_slice);
+    rocksdb::CompactRangeOptions co;
+    co.exclusive_manual_compaction = false;  // never hold back the flushes ingest waits on
+    (void)db_->CompactRange(co, events_, &begin_slice, &end_slice);
     compacted_upto_ = upto + 1;
   }
 }

@@ -139,6 +139,7 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   // both delete from the front; space_mu_ keeps their accounting from crossing.
   std::mutex space_mu_;
   std::atomic<uint64_t> live_bytes_{0};
+  std::atomic<uint64_t> front_mutations_{0};  // quota drops and quarantines, for trim()
   std::atomic<bool> disk_paused_{false};
   std::atomic<uint64_t> last_free_bytes_{0};
 
