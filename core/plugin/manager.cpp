@@ -202,8 +202,11 @@ Status PluginManager::update(const InstanceSpec& spec) {
   }
   if (current == spec) return Status::success();
   const bool running = inst && inst->state() == InstanceState::Running;
+  // Delivery options (batching, routing) belong to the worker, which a restart rebuilds.
+  const bool same_delivery = current.delivery_json == spec.delivery_json;
   const bool only_library = current.plugin == spec.plugin && current.enabled == spec.enabled &&
-                            current.config == spec.config && current.library != spec.library;
+                            current.config == spec.config && same_delivery &&
+                            current.library != spec.library;
   if (running && only_library && !spec.library.empty()) {
     SwapReport r = hotSwap(spec.name, spec.library);
     if (!r.swapped) return Status::failed(r.error);
@@ -212,7 +215,7 @@ Status PluginManager::update(const InstanceSpec& spec) {
     return Status::success();
   }
   if (running && current.plugin == spec.plugin && current.library == spec.library &&
-      current.enabled == spec.enabled) {
+      current.enabled == spec.enabled && same_delivery) {
     ConfigErrors errors;
     auto resolved = resolveConfig(inst->info().properties, spec.config, spec.path + ".config",
                                   errors, spec.base_dir);

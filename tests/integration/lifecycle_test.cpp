@@ -146,6 +146,22 @@ TEST_F(Lifecycle, ASinkReceivesOnlyTheEventTypesItMatches) {
   EXPECT_EQ(recordedSequences(record), (std::vector<uint64_t>{1, 3}));
 }
 
+TEST_F(Lifecycle, ChangingASinksRoutingRestartsItsWorkerWithTheNewMatch) {
+  const auto record = dir_ / "record.txt";
+  InstanceSpec s = spec("sink", "flaky_sink", {{"record", record.string()}});
+  s.delivery.match = {"store.pos.*"};
+  s.delivery_json = {{"match", {"store.pos.*"}}};
+  ASSERT_TRUE(manager_.add(s).ok());
+  appendTypes({"store.pos.receipt", "store.sensor.reading"});
+  ASSERT_TRUE(test::waitUntil([&] { return buffer_.cursor("sink") == 2; }));
+  s.delivery.match = {"store.sensor.*"};
+  s.delivery_json = {{"match", {"store.sensor.*"}}};
+  ASSERT_TRUE(manager_.update(s).ok());
+  appendTypes({"store.pos.receipt", "store.sensor.reading"});
+  ASSERT_TRUE(test::waitUntil([&] { return buffer_.cursor("sink") == 4; }));
+  EXPECT_EQ(recordedSequences(record), (std::vector<uint64_t>{1, 4}));
+}
+
 TEST_F(Lifecycle, LingerGathersEventsThatArriveCloseTogetherIntoOneBatch) {
   const auto record = dir_ / "record.txt";
   InstanceSpec s = spec("sink", "flaky_sink", {{"record", record.string()}});
