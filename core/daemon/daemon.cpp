@@ -92,6 +92,10 @@ void Daemon::collect(MetricWriter& w) {
             l);
     w.counter("storegate_plugin_emitted_total", "Events the instance emitted", double(r.emitted),
               l);
+    for (const auto& [name, value] : r.metrics) {
+      w.gauge("storegate_plugin_metric", "Values plugins report through host->metric", value,
+              {{"instance", r.name}, {"plugin", r.plugin}, {"name", name}});
+    }
     if (r.kinds.find("sink") == std::string::npos) continue;
     const uint64_t cursor = buffer_->cursor(r.name);
     w.counter("storegate_sink_delivered_total", "Events the sink accepted", double(r.delivered), l);

@@ -30,7 +30,8 @@ struct InstanceReport {
   uint64_t delivered = 0;
   uint64_t dead_lettered = 0;
   uint64_t calls_after_stop = 0;
-  nlohmann::json config;  // secrets masked
+  nlohmann::json config;                  // secrets masked
+  std::map<std::string, double> metrics;  // what the plugin reported through host->metric
 };
 
 struct SwapReport {

@@ -38,6 +38,8 @@ plugins:
            "storegate_plugin_up{instance=\"stuck\",plugin=\"flaky_sink\"} 1",
            "# TYPE storegate_buffer_commit_seconds histogram",
            "storegate_rocksdb_block_cache_bytes",
+           "storegate_plugin_metric{instance=\"out\",plugin=\"file_sink\",name=\"events_written\"} "
+           "30",
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }

@@ -162,6 +162,25 @@ TEST_F(Daemon, ChangingAnInstancesLibraryOnReloadHotSwapsIt) {
   EXPECT_EQ(daemon.wait(), 0);
 }
 
+TEST_F(Daemon, ABrokenBufferDatabaseStopsTheStartWithWhatToDo) {
+  const auto config = writeConfig("hi");
+  {
+    test::Process first(test::storegatedPath(), {"--config", config.string()}, dir_ / "first.log");
+    ASSERT_TRUE(test::waitUntil(
+        [&] { return std::filesystem::exists(dir_ / "data" / "buffer" / "CURRENT"); }));
+    first.signal(SIGTERM);
+    ASSERT_EQ(first.wait(), 0);
+  }
+  test::writeFile(dir_ / "data" / "buffer" / "CURRENT", "MANIFEST-999999\n");
+  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--config", config.string()});
+  EXPECT_EQ(code, 1);
+  const std::string log = test::readFile(dir_ / "daemon.log");
+  EXPECT_NE(log.find("cannot start"), std::string::npos) << log;
+  EXPECT_NE(log.find("move it aside"), std::string::npos) << log;
+  EXPECT_EQ(test::readFile(dir_ / "data" / "buffer" / "CURRENT"), "MANIFEST-999999\n")
+      << "left untouched";
+}
+
 TEST_F(Daemon, ListPluginsShowsWhatIsInstalled) {
   const auto config = writeConfig("hi");
   const auto [code, out] =
