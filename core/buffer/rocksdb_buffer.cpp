@@ -355,9 +355,14 @@ bool RocksBuffer::planRequest(Request& r, Plan& plan) {
               (policy == QuotaPolicy::Block ? " (type " + blocking_type + " has policy block)"
                                             : "") +
               "; retry when the sinks catch up");
-      if (policy == QuotaPolicy::Block) {
-        logWarn("buffer", "quota full: refusing events with policy block",
-                {{"type", blocking_type}, {"used_bytes", std::to_string(used)}});
+      // Alert once on the way in, not once per refused append.
+      if (!quota_blocked_.exchange(true)) {
+        logError(
+            "buffer",
+            "quota full and nothing droppable: ingest refused (backpressure) until sinks catch up",
+            {{"type", policy == QuotaPolicy::Block ? blocking_type : std::string()},
+             {"used_bytes", std::to_string(used)},
+             {"quota_bytes", std::to_string(options_.quota_bytes)}});
       }
       return false;
     }
@@ -374,6 +379,7 @@ bool RocksBuffer::planRequest(Request& r, Plan& plan) {
     }
     ++plan.stored_events;
   }
+  if (quota_blocked_.exchange(false)) logInfo("buffer", "quota has room again: ingest accepted");
   const size_t dups = static_cast<size_t>(std::count(duplicate.begin(), duplicate.end(), true));
   if (dups > 0) dedup_hits_.fetch_add(dups);
   plan.added_bytes += need;

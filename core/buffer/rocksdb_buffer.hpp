@@ -75,6 +75,7 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   [[nodiscard]] std::vector<std::pair<uint64_t, std::string>> listDeadLetters(size_t max);
   [[nodiscard]] std::vector<std::pair<uint64_t, std::string>> listQuarantine(size_t max);
   [[nodiscard]] uint64_t writeAmplificationBytes();  // WAL + flush + compaction bytes written
+  [[nodiscard]] bool quotaBlocked() const { return quota_blocked_.load(); }
 
  private:
   // One append waiting for its group commit. The writer fills `status` and releases the
@@ -141,6 +142,7 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   std::atomic<uint64_t> live_bytes_{0};
   std::atomic<uint64_t> front_mutations_{0};  // quota drops and quarantines, for trim()
   std::atomic<bool> disk_paused_{false};
+  std::atomic<bool> quota_blocked_{false};  // for logging the transitions only
   std::atomic<uint64_t> last_free_bytes_{0};
 
   std::mutex cursor_mu_;

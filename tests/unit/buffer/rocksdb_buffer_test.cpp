@@ -239,6 +239,7 @@ TEST_F(RocksBufferTest, QuotaBlockRefusesWithBackpressureAndKeepsEveryReceipt) {
   b->maintain();
   auto receipt = events(1, "store.pos.receipt", 100);
   EXPECT_TRUE(b->append(receipt).ok());
+  EXPECT_FALSE(b->quotaBlocked());
 }
 
 TEST_F(RocksBufferTest, UnderPressureReadingsMakeWayButReceiptsStay) {
