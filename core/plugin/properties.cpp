@@ -39,7 +39,11 @@ namespace {
 
 std::string formatNumber(double v) {
   std::ostringstream s;
-  s << v;
+  if (v == std::floor(v) && std::fabs(v) < 1e18) {
+    s << static_cast<int64_t>(v);  // 3600000, not 3.6e+06
+  } else {
+    s << v;
+  }
   return s.str();
 }
 

@@ -181,6 +181,42 @@ TEST_F(Daemon, ABrokenBufferDatabaseStopsTheStartWithWhatToDo) {
       << "left untouched";
 }
 
+TEST_F(Daemon, TheDemoConfigRunsEndToEndAndASecondRunAddsNoDuplicateReceipts) {
+  // A copy of config/ keeps the demo's relative layout without touching the source tree.
+  std::filesystem::copy(test::sourceDir() / "config", dir_ / "config",
+                        std::filesystem::copy_options::recursive);
+  const auto config = dir_ / "config" / "demo.yaml";
+  const auto events = dir_ / "build" / "demo" / "var" / "events.jsonl";
+  const auto receipts = [&] {
+    size_t n = 0;
+    for (const auto& line : test::readLines(events))
+      n += line.find("store.pos.receipt") != std::string::npos;
+    return n;
+  };
+  const auto greetings = [&] {
+    size_t n = 0;
+    for (const auto& line : test::readLines(events))
+      n += line.find("gateway.demo.hello") != std::string::npos;
+    return n;
+  };
+  for (int run = 0; run < 2; ++run) {
+    const size_t greeted = greetings();
+    test::Process daemon(test::storegatedPath(), {"--config", config.string()}, dir_ / "demo.log");
+    // This run is up and delivering once a greeting of its own arrives.
+    ASSERT_TRUE(test::waitUntil([&] { return receipts() >= 5 && greetings() > greeted; }))
+        << daemon.output();
+    daemon.signal(SIGTERM);
+    ASSERT_EQ(daemon.wait(), 0) << daemon.output();
+  }
+  EXPECT_EQ(receipts(), 5u) << "the second run must not re-read the kept sample files";
+  EXPECT_NE(test::readFile(dir_ / "build" / "demo" / "var" / "pos-quarantine" /
+                           "till3-2026-11-23.csv.rejected.reason")
+                .find("receipt 000103: line 5: quantity, unit_price and discount must be numbers"),
+            std::string::npos);
+  EXPECT_TRUE(
+      std::filesystem::exists(dir_ / "config" / "samples" / "pos" / "till3-2026-11-23.csv"));
+}
+
 TEST_F(Daemon, ListPluginsShowsWhatIsInstalled) {
   const auto config = writeConfig("hi");
   const auto [code, out] =
