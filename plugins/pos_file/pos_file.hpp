@@ -14,9 +14,10 @@
 #include <storegate/sdk.hpp>
 #include <thread>
 
-#include "receipt.hpp"
+#include "receipt.hpp"  // pos_common
 
 namespace storegate::plugins::pos_file {
+using namespace storegate::plugins::pos;
 
 struct Settings {
   std::filesystem::path dir;

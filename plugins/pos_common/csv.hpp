@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace storegate::plugins::pos_file {
+namespace storegate::plugins::pos {
 
 struct CsvRow {
   size_t line = 0;  // 1-based line the row starts on
@@ -16,4 +16,4 @@ struct CsvRow {
 
 [[nodiscard]] std::vector<CsvRow> parseCsv(std::string_view text, char delimiter = ',');
 
-}  // namespace storegate::plugins::pos_file
+}  // namespace storegate::plugins::pos

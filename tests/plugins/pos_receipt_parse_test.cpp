@@ -1,10 +1,10 @@
 // pos_file's CSV reader and receipt mapping, compiled in from the plugin's sources.
 #include <gtest/gtest.h>
 
-#include "../plugins/pos_file/csv.hpp"
-#include "../plugins/pos_file/receipt.hpp"
+#include "csv.hpp"
+#include "receipt.hpp"
 
-namespace storegate::plugins::pos_file {
+namespace storegate::plugins::pos {
 
 TEST(PosCsv, ReadsQuotesEmbeddedNewlinesCrlfAndBom) {
   const auto rows =
@@ -84,4 +84,4 @@ TEST(PosReceipts, JsonDocumentsArraysAndJsonLines) {
   EXPECT_FALSE(parseJsonReceipts("not json at all", {}).fatal.empty());
 }
 
-}  // namespace storegate::plugins::pos_file
+}  // namespace storegate::plugins::pos

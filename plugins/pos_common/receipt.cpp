@@ -5,7 +5,7 @@
 #include <cmath>
 #include <sstream>
 
-namespace storegate::plugins::pos_file {
+namespace storegate::plugins::pos {
 
 nlohmann::json Receipt::toJson() const {
   nlohmann::json items_json = nlohmann::json::array();
@@ -98,6 +98,66 @@ std::string validate(const Receipt& r, const ParseOptions& o) {
   return {};
 }
 
+ParseResult groupRows(const std::vector<FieldRow>& rows, const ParseOptions& o) {
+  ParseResult out;
+  auto get = [](const FieldRow& r, const char* field) {
+    const auto it = r.fields.find(field);
+    return it == r.fields.end() ? std::string() : it->second;
+  };
+  std::optional<Receipt> current;
+  std::string raw, error;
+  auto finish = [&] {
+    if (!current) return;
+    if (error.empty()) error = validate(*current, o);
+    if (error.empty())
+      out.receipts.push_back(std::move(*current));
+    else
+      out.rejected.push_back({"receipt " + current->receipt_no, error, raw});
+    current.reset();
+    raw.clear();
+    error.clear();
+  };
+  for (const FieldRow& row : rows) {
+    const std::string no = get(row, "receipt_no");
+    std::string till = get(row, "till");
+    if (till.empty()) till = o.default_till;
+    if (!current || current->receipt_no != no || current->till != till) {
+      finish();
+      current = Receipt{};
+      current->receipt_no = no;
+      current->till = till;
+      current->time = get(row, "time");
+      current->cashier = get(row, "cashier");
+      current->payment = get(row, "payment");
+      current->member_code = get(row, "member_code");
+      const auto total = number(get(row, "total"));
+      if (!total) error = row.where + ": total '" + get(row, "total") + "' is not a number";
+      current->total = total.value_or(0);
+    }
+    raw += row.raw;
+    if (!row.error.empty()) {
+      if (error.empty()) error = row.where + ": " + row.error;
+      continue;
+    }
+    LineItem item;
+    item.sku = get(row, "sku");
+    const auto q = number(get(row, "quantity"));
+    const auto p = number(get(row, "unit_price"));
+    const std::string d_text = get(row, "discount");
+    const auto d = d_text.empty() ? std::optional<double>(0) : number(d_text);
+    if (!q || !p || !d) {
+      if (error.empty()) error = row.where + ": quantity, unit_price and discount must be numbers";
+      continue;
+    }
+    item.quantity = *q;
+    item.unit_price = *p;
+    item.discount = *d;
+    current->items.push_back(std::move(item));
+  }
+  finish();
+  return out;
+}
+
 ParseResult parseCsvReceipts(std::string_view text, const ParseOptions& o) {
   ParseResult out;
   const auto rows = parseCsv(text, o.delimiter);
@@ -115,82 +175,26 @@ ParseResult parseCsvReceipts(std::string_view text, const ParseOptions& o) {
       return out;
     }
   }
-  auto col = [&](const CsvRow& row, const char* field) -> std::string {
-    const auto c = o.columns.find(field);
-    if (c == o.columns.end()) return {};
-    const auto it = index.find(c->second);
-    return it == index.end() || it->second >= row.fields.size() ? std::string()
-                                                                : row.fields[it->second];
-  };
-
-  // Rows of one receipt are adjacent; a receipt is rejected whole if any of its rows is bad.
-  std::optional<Receipt> current;
-  std::vector<const CsvRow*> current_rows;
-  std::string current_error;
-  auto finish = [&] {
-    if (!current) return;
-    if (current_error.empty()) current_error = validate(*current, o);
-    if (current_error.empty()) {
-      out.receipts.push_back(std::move(*current));
-    } else {
-      std::string raw;
-      for (const CsvRow* r : current_rows) raw += joinRow(r->fields, o.delimiter) + "\n";
-      out.rejected.push_back({"receipt " + current->receipt_no, current_error, raw});
-    }
-    current.reset();
-    current_rows.clear();
-    current_error.clear();
-  };
+  std::vector<FieldRow> mapped;
+  mapped.reserve(rows.size() - 1);
   for (size_t i = 1; i < rows.size(); ++i) {
     const CsvRow& row = rows[i];
-    const std::string no = col(row, "receipt_no");
-    std::string till = col(row, "till");
-    if (till.empty()) till = o.default_till;
-    if (!current || current->receipt_no != no || current->till != till) {
-      finish();
-      current = Receipt{};
-      current->receipt_no = no;
-      current->till = till;
-      current->time = col(row, "time");
-      current->cashier = col(row, "cashier");
-      current->payment = col(row, "payment");
-      current->member_code = col(row, "member_code");
-      const auto total = number(col(row, "total"));
-      if (!total)
-        current_error = "line " + std::to_string(row.line) + ": total '" + col(row, "total") +
-                        "' is not a number";
-      current->total = total.value_or(0);
+    FieldRow f;
+    f.where = "line " + std::to_string(row.line);
+    f.raw = joinRow(row.fields, o.delimiter) + "\n";
+    f.error = row.error;
+    if (f.error.empty() && row.fields.size() != rows[0].fields.size()) {
+      f.error = std::to_string(row.fields.size()) + " fields, the header has " +
+                std::to_string(rows[0].fields.size());
     }
-    current_rows.push_back(&row);
-    if (!row.error.empty()) {
-      if (current_error.empty())
-        current_error = "line " + std::to_string(row.line) + ": " + row.error;
-      continue;
+    for (const auto& [field, header] : o.columns) {
+      const auto it = index.find(header);
+      if (it != index.end() && it->second < row.fields.size())
+        f.fields[field] = row.fields[it->second];
     }
-    if (row.fields.size() != rows[0].fields.size() && current_error.empty()) {
-      current_error = "line " + std::to_string(row.line) + ": " +
-                      std::to_string(row.fields.size()) + " fields, the header has " +
-                      std::to_string(rows[0].fields.size());
-      continue;
-    }
-    LineItem item;
-    item.sku = col(row, "sku");
-    const auto q = number(col(row, "quantity"));
-    const auto p = number(col(row, "unit_price"));
-    const std::string d_text = col(row, "discount");
-    const auto d = d_text.empty() ? std::optional<double>(0) : number(d_text);
-    if ((!q || !p || !d) && current_error.empty()) {
-      current_error = "line " + std::to_string(row.line) +
-                      ": quantity, unit_price and discount must be numbers";
-      continue;
-    }
-    item.quantity = q.value_or(0);
-    item.unit_price = p.value_or(0);
-    item.discount = d.value_or(0);
-    current->items.push_back(std::move(item));
+    mapped.push_back(std::move(f));
   }
-  finish();
-  return out;
+  return groupRows(mapped, o);
 }
 
 namespace {
@@ -279,4 +283,4 @@ ParseResult parseJsonReceipts(std::string_view text, const ParseOptions& o) {
   return out;
 }
 
-}  // namespace storegate::plugins::pos_file
+}  // namespace storegate::plugins::pos

@@ -11,7 +11,7 @@
 
 #include "csv.hpp"
 
-namespace storegate::plugins::pos_file {
+namespace storegate::plugins::pos {
 
 struct LineItem {
   std::string sku;
@@ -58,9 +58,20 @@ struct ParseOptions {
   char delimiter = ',';
 };
 
+// One line item row from any tabular source, its values keyed by receipt field name.
+struct FieldRow {
+  std::map<std::string, std::string> fields;
+  std::string where;  // "line 5", "id 1017": used in reasons
+  std::string raw;    // the row as written, for the quarantine file
+  std::string error;  // the source already found it malformed
+};
+
+// Groups adjacent rows of one receipt (same receipt_no and till) into receipts; a receipt
+// with any bad row is rejected whole, with the first reason.
+[[nodiscard]] ParseResult groupRows(const std::vector<FieldRow>& rows, const ParseOptions& options);
 [[nodiscard]] ParseResult parseCsvReceipts(std::string_view text, const ParseOptions& options);
 [[nodiscard]] ParseResult parseJsonReceipts(std::string_view text, const ParseOptions& options);
 // Why a receipt is not acceptable, or empty.
 [[nodiscard]] std::string validate(const Receipt& r, const ParseOptions& options);
 
-}  // namespace storegate::plugins::pos_file
+}  // namespace storegate::plugins::pos

@@ -1,7 +1,7 @@
 // CSV parsing with quote handling, one pass.
 #include "csv.hpp"
 
-namespace storegate::plugins::pos_file {
+namespace storegate::plugins::pos {
 
 std::vector<CsvRow> parseCsv(std::string_view text, char delimiter) {
   std::vector<CsvRow> rows;
@@ -53,4 +53,4 @@ std::vector<CsvRow> parseCsv(std::string_view text, char delimiter) {
   return rows;
 }
 
-}  // namespace storegate::plugins::pos_file
+}  // namespace storegate::plugins::pos

@@ -1,0 +1,199 @@
+// pos_sql's behaviour: query after the cursor, group rows, emit, advance the cursor.
+#include "pos_sql.hpp"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+
+#include <fstream>
+
+namespace storegate::plugins::pos_sql {
+
+namespace {
+constexpr std::size_t kConnectTimeoutSeconds = 5;
+
+// Identifiers go into SQL text, so only plain names (optionally schema-qualified) pass.
+bool plainIdentifier(const std::string& s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '.')) {
+      return false;
+    }
+  }
+  return !(s[0] >= '0' && s[0] <= '9');
+}
+}  // namespace
+
+Settings Settings::from(const sdk::Config& c) {
+  Settings s;
+  s.connector = "SQLite";
+  s.connection = c.getString("connection");
+  s.table = c.getString("table");
+  s.cursor_column = c.getString("cursor_column");
+  s.poll_interval = c.getDuration("poll_interval");
+  s.batch = static_cast<size_t>(c.getInt("batch"));
+  s.quarantine_dir = c.getString("quarantine_dir");
+  s.parse.default_till = c.isSet("till") ? c.getString("till") : std::string();
+  s.parse.check_total = c.getBool("check_total");
+  const auto columns = nlohmann::json::parse(c.getJson("columns"));
+  for (const auto& [field, name] : columns.items()) {
+    if (s.parse.columns.count(field) == 0)
+      throw sdk::Error("columns." + field + ": not a receipt field", SG_ERR_INVALID);
+    if (!name.is_string())
+      throw sdk::Error("columns." + field + ": must be a column name", SG_ERR_INVALID);
+    s.parse.columns[field] = name.get<std::string>();
+  }
+  for (const std::string* id : {&s.table, &s.cursor_column}) {
+    if (!plainIdentifier(*id))
+      throw sdk::Error("'" + *id + "' is not a plain SQL identifier", SG_ERR_INVALID);
+  }
+  for (const auto& [field, name] : s.parse.columns) {
+    if (!plainIdentifier(name))
+      throw sdk::Error("columns." + field + ": '" + name + "' is not a plain SQL identifier",
+                       SG_ERR_INVALID);
+  }
+  return s;
+}
+
+std::string Settings::query(int64_t cursor) const {
+  std::string sql = "SELECT " + cursor_column;
+  for (const auto& [field, name] : parse.columns) sql += ", " + name;
+  return sql + " FROM " + table + " WHERE " + cursor_column + " > " + std::to_string(cursor) +
+         " ORDER BY " + cursor_column + " LIMIT " + std::to_string(batch);
+}
+
+PosSql::PosSql(sdk::Host host, const sdk::Config& config)
+    : sdk::Plugin(std::move(host)), settings_(Settings::from(config)) {}
+
+void PosSql::start() {
+  Poco::Data::SQLite::Connector::registerConnector();
+  std::error_code ec;
+  std::filesystem::create_directories(settings_.quarantine_dir, ec);
+  if (ec)
+    throw sdk::Error("cannot create " + settings_.quarantine_dir.string() + ": " + ec.message());
+  if (const auto saved = host().stateGet("cursor")) cursor_ = std::stoll(*saved);
+  thread_ = std::thread([this] { run(); });
+  host().info("polling " + settings_.table + " after " + settings_.cursor_column + " " +
+              std::to_string(cursor_));
+}
+
+void PosSql::stop(std::chrono::milliseconds) {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+sg_health_level PosSql::health() {
+  std::lock_guard lock(mu_);
+  return last_problem_.empty() ? SG_HEALTH_OK : SG_HEALTH_DEGRADED;
+}
+
+void PosSql::run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    bool more = false;
+    std::string problem;
+    try {
+      more = poll();
+    } catch (const Poco::Exception& e) {
+      problem = "database: " + e.displayText();
+    } catch (const std::exception& e) {
+      problem = e.what();
+    }
+    lock.lock();
+    if (problem != last_problem_ && !problem.empty()) host().warn(problem + " (retrying)");
+    last_problem_ = problem;
+    if (!more) wake_.wait_for(lock, settings_.poll_interval, [&] { return stopping_; });
+  }
+}
+
+bool PosSql::poll() {
+  // Never let SQLite create the POS's database: a missing file is the POS not being there.
+  // (Opening a path in a missing directory would also block inside Poco.)
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(settings_.connection, ec)) {
+    throw std::runtime_error("database file " + settings_.connection + " does not exist");
+  }
+  // A session per poll: a POS database that restarts costs one failed poll, no reconnect logic.
+  Poco::Data::Session session(settings_.connector, settings_.connection, kConnectTimeoutSeconds);
+  Poco::Data::Statement select(session);
+  select << settings_.query(cursor_);
+  select.execute();
+  Poco::Data::RecordSet rs(select);
+  const size_t n = rs.rowCount();
+  if (n == 0) return false;
+  std::vector<FieldRow> rows;
+  std::vector<int64_t> ids;
+  rows.reserve(n);
+  for (size_t r = 0; r < n; ++r) {
+    FieldRow f;
+    const int64_t id = rs.value(0, r).convert<int64_t>();
+    f.where = settings_.cursor_column + " " + std::to_string(id);
+    nlohmann::json raw = {{settings_.cursor_column, id}};
+    size_t col = 1;
+    for (const auto& [field, name] : settings_.parse.columns) {
+      const std::string v =
+          rs.isNull(col, r) ? std::string() : rs.value(col, r).convert<std::string>();
+      f.fields[field] = v;
+      raw[name] = v;
+      ++col;
+    }
+    f.raw = raw.dump() + "\n";
+    rows.push_back(std::move(f));
+    ids.push_back(id);
+  }
+  // A full batch may end in the middle of a receipt: hold its last receipt back.
+  size_t take = rows.size();
+  if (rows.size() == settings_.batch) {
+    const auto same = [&](size_t i) {
+      return rows[i].fields["receipt_no"] == rows.back().fields["receipt_no"] &&
+             rows[i].fields["till"] == rows.back().fields["till"];
+    };
+    while (take > 0 && same(take - 1)) --take;
+    if (take == 0) take = rows.size();  // one receipt fills the batch: take it as it is
+  }
+  rows.resize(take);
+  const ParseResult parsed = groupRows(rows, settings_.parse);
+  std::vector<sdk::Event> events;
+  for (const Receipt& r : parsed.receipts) {
+    sdk::Event e;
+    e.type = "store.pos.receipt";
+    e.subject = "till-" + r.till;
+    e.dedupkey = r.dedupKey();
+    e.data = r.toJson().dump();
+    events.push_back(std::move(e));
+  }
+  if (!events.empty()) {
+    const sg_status s = host().emitBatch(events);
+    if (s != SG_OK)
+      throw std::runtime_error("the buffer refused receipts (status " + std::to_string(s) + ")");
+    host().counterAdd("receipts_emitted", static_cast<double>(events.size()));
+  }
+  if (!parsed.rejected.empty()) {
+    const auto base =
+        settings_.quarantine_dir / (host().instanceName() + "-" + std::to_string(ids.front()) +
+                                    "-" + std::to_string(ids[take - 1]) + ".rejected");
+    std::ofstream raw(base);
+    std::ofstream why(base.string() + ".reason");
+    for (const Rejected& r : parsed.rejected) {
+      raw << r.raw;
+      why << r.where << ": " << r.reason << "\n";
+    }
+    host().counterAdd("receipts_quarantined", static_cast<double>(parsed.rejected.size()));
+    host().warn(std::to_string(parsed.rejected.size()) + " receipts quarantined to " +
+                base.string() + ", first: " + parsed.rejected.front().where + ": " +
+                parsed.rejected.front().reason);
+  }
+  cursor_ = ids[take - 1];
+  (void)host().statePut("cursor", std::to_string(cursor_));
+  return n == settings_.batch;
+}
+
+}  // namespace storegate::plugins::pos_sql

@@ -1,0 +1,56 @@
+// pos_sql: polls a POS database table (one row per line item) by an increasing id column
+// and turns each complete receipt into a store.pos.receipt event. The last id consumed
+// is kept in the host's state, so a restart resumes exactly after it. Rows must be
+// committed a receipt at a time (as POS systems do), and `batch` must exceed the line
+// items of the largest receipt, since a batch's last receipt is held back until the next
+// poll in case its rows continue.
+#pragma once
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <storegate/sdk.hpp>
+#include <thread>
+
+#include "receipt.hpp"  // pos_common
+
+namespace storegate::plugins::pos_sql {
+using namespace storegate::plugins::pos;
+
+struct Settings {
+  std::string connector;   // Poco::Data connector name: SQLite
+  std::string connection;  // the database file
+  std::string table;
+  std::string cursor_column;
+  std::chrono::milliseconds poll_interval;
+  size_t batch;
+  std::filesystem::path quarantine_dir;
+  ParseOptions parse;
+
+  static Settings from(const sdk::Config& c);
+  // The SELECT for rows after `cursor`; identifiers are validated in from().
+  [[nodiscard]] std::string query(int64_t cursor) const;
+};
+
+class PosSql final : public sdk::Plugin {
+ public:
+  PosSql(sdk::Host host, const sdk::Config& config);
+  void start() override;
+  void stop(std::chrono::milliseconds deadline) override;
+  sg_health_level health() override;
+
+ private:
+  void run();
+  // One poll; returns true when a full batch was consumed (poll again at once).
+  bool poll();
+
+  const Settings settings_;
+  int64_t cursor_ = 0;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::string last_problem_;
+  std::thread thread_;
+};
+
+}  // namespace storegate::plugins::pos_sql

@@ -1,0 +1,165 @@
+// pos_sql against a real SQLite database, through the real host and RocksDB buffer.
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "buffer/rocksdb_buffer.hpp"
+#include "plugin/manager.hpp"
+#include "support/test_support.hpp"
+
+namespace storegate {
+namespace {
+
+using Poco::Data::Keywords::now;
+
+class PosSqlTest : public ::testing::Test {
+ protected:
+  test::TempDir dir_;
+  std::filesystem::path db_ = dir_ / "pos.sqlite";
+  std::unique_ptr<RocksBuffer> buffer_;
+  std::unique_ptr<Ingest> ingest_;
+  std::unique_ptr<PluginManager> manager_;
+  int next_id_ = 1;
+
+  void SetUp() override {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session s("SQLite", db_.string());
+    s << "CREATE TABLE sales (id INTEGER PRIMARY KEY, receipt_no TEXT, till TEXT, time TEXT, "
+         "cashier TEXT, sku TEXT, quantity TEXT, unit_price REAL, discount REAL, total REAL, "
+         "payment TEXT, member_code TEXT)",
+        now;
+    BufferOptions o;
+    o.disk_min_free_bytes = 0;
+    o.disk_resume_free_bytes = 0;
+    o.durability = Durability::None;
+    std::string error;
+    buffer_ = RocksBuffer::open(dir_ / "buffer", o, error);
+    ASSERT_TRUE(buffer_) << error;
+    ingest_ = std::make_unique<Ingest>(*buffer_, "store-1");
+    manager_ = std::make_unique<PluginManager>(
+        std::vector<std::filesystem::path>{test::pluginDir()},
+        HostServices{ingest_.get(), buffer_.get(), "store-1"}, *buffer_);
+  }
+  void TearDown() override {
+    manager_.reset();
+    ingest_.reset();
+    buffer_.reset();
+  }
+
+  // Inserts one receipt of `items` line items in one transaction, as a POS would.
+  void sale(const std::string& no, int items, const std::string& quantity = "1") {
+    Poco::Data::Session s("SQLite", db_.string());
+    s.begin();
+    for (int i = 0; i < items; ++i) {
+      s << "INSERT INTO sales VALUES (" + std::to_string(next_id_++) + ", '" + no + "', '4', " +
+               "'2026-11-23T14:00:00Z', 'c9', 'SKU" + std::to_string(i) + "', '" + quantity +
+               "', 2.0, 0, " + std::to_string(2.0 * items) + ", 'card', NULL)",
+          now;
+    }
+    s.commit();
+  }
+
+  Status start(int batch = 500) {
+    InstanceSpec spec;
+    spec.name = "pos_db";
+    spec.plugin = "pos_sql";
+    spec.path = "plugins[0]";
+    spec.config = {{"connection", db_.string()},
+                   {"table", "sales"},
+                   {"poll_interval", "20ms"},
+                   {"batch", batch},
+                   {"quarantine_dir", (dir_ / "quarantine").string()}};
+    return manager_->add(spec);
+  }
+
+  std::vector<std::string> receiptNumbers() {
+    std::vector<std::string> out;
+    for (const Event& e : buffer_->readAfter(0, 10'000, 1 << 30)) {
+      out.push_back(nlohmann::json::parse(e.data)["receipt_no"].get<std::string>());
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_F(PosSqlTest, PollsNewReceiptsInOrderAndNeverSplitsOneAcrossBatches) {
+  sale("R1", 3);
+  sale("R2", 2);
+  sale("R3", 3);
+  ASSERT_TRUE(start(/*batch=*/4).ok());  // R1 fits, R2 would be cut after its first row
+  ASSERT_TRUE(test::waitUntil([&] { return receiptNumbers().size() == 3; }))
+      << receiptNumbers().size();
+  EXPECT_EQ(receiptNumbers(), (std::vector<std::string>{"R1", "R2", "R3"}));
+  const auto first = nlohmann::json::parse(buffer_->readAfter(0, 1, 1 << 20)[0].data);
+  EXPECT_EQ(first["items"].size(), 3u);
+  EXPECT_EQ(first["total"], 6.0);
+  sale("R4", 1);  // arrives later
+  ASSERT_TRUE(test::waitUntil([&] { return receiptNumbers().size() == 4; }));
+}
+
+TEST_F(PosSqlTest, ARestartResumesAfterTheLastRowWithoutReEmitting) {
+  sale("R1", 1);
+  sale("R2", 1);
+  ASSERT_TRUE(start().ok());
+  ASSERT_TRUE(test::waitUntil([&] { return receiptNumbers().size() == 2; }));
+  ASSERT_TRUE(manager_->remove("pos_db").ok());
+  sale("R3", 2);  // while the gateway was down
+  ASSERT_TRUE(start().ok());
+  ASSERT_TRUE(test::waitUntil([&] { return receiptNumbers().size() == 3; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(receiptNumbers(), (std::vector<std::string>{"R1", "R2", "R3"}));
+  EXPECT_EQ(buffer_->stats().dedup_hits, 0u) << "resumed from its cursor, not from the start";
+  EXPECT_EQ(buffer_->get("pos_db", "cursor"), "4");
+}
+
+TEST_F(PosSqlTest, ABadReceiptIsQuarantinedWithItsReasonAndTheRestFlows) {
+  sale("R1", 1);
+  sale("R2", 2, "many");
+  sale("R3", 1);
+  ASSERT_TRUE(start().ok());
+  ASSERT_TRUE(test::waitUntil([&] { return receiptNumbers().size() == 2; }));
+  EXPECT_EQ(receiptNumbers(), (std::vector<std::string>{"R1", "R3"}));
+  const std::string reason = test::readFile(dir_ / "quarantine" / "pos_db-1-4.rejected.reason");
+  EXPECT_NE(reason.find("receipt R2: id 2: quantity, unit_price and discount must be numbers"),
+            std::string::npos)
+      << reason;
+  EXPECT_NE(
+      test::readFile(dir_ / "quarantine" / "pos_db-1-4.rejected").find("\"quantity\":\"many\""),
+      std::string::npos);
+}
+
+TEST_F(PosSqlTest, AnUnsafeIdentifierIsRefusedBeforeAnyQuery) {
+  InstanceSpec spec;
+  spec.name = "pos_db";
+  spec.plugin = "pos_sql";
+  spec.path = "plugins[0]";
+  spec.config = {{"connection", db_.string()},
+                 {"table", "sales; DROP TABLE sales"},
+                 {"quarantine_dir", (dir_ / "q").string()}};
+  const Status s = manager_->add(spec);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message.find("is not a plain SQL identifier"), std::string::npos) << s.message;
+}
+
+TEST_F(PosSqlTest, AnUnreachableDatabaseDegradesHealthAndRecovers) {
+  db_ = dir_ / "missing" / "pos.sqlite";  // directory does not exist yet: open fails
+  ASSERT_TRUE(start().ok());
+  ASSERT_TRUE(test::waitUntil([&] { return manager_->get("pos_db")->health == "degraded"; }));
+  std::filesystem::create_directories(db_.parent_path());
+  {
+    Poco::Data::Session s("SQLite", db_.string());
+    s << "CREATE TABLE sales (id INTEGER PRIMARY KEY, receipt_no TEXT, till TEXT, time TEXT, "
+         "cashier TEXT, "
+         "sku TEXT, quantity TEXT, unit_price REAL, discount REAL, total REAL, payment TEXT, "
+         "member_code TEXT)",
+        now;
+  }
+  sale("R1", 1);
+  ASSERT_TRUE(test::waitUntil([&] { return receiptNumbers().size() == 1; }));
+  EXPECT_TRUE(test::waitUntil([&] { return manager_->get("pos_db")->health == "ok"; }));
+}
+
+}  // namespace storegate
