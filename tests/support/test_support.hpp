@@ -72,4 +72,7 @@ std::pair<int, std::string> runProgram(
 
 constexpr int kTimedOut = -1000;
 
+// A TCP port on 127.0.0.1 that was free a moment ago (bound, read, released).
+int freeLoopbackPort();
+
 }  // namespace storegate::test

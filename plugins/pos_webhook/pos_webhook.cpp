@@ -1,0 +1,204 @@
+// pos_webhook's transport (Poco request handler) and its request logic.
+#include "pos_webhook.hpp"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <fstream>
+
+namespace storegate::plugins::pos_webhook {
+
+namespace {
+
+nlohmann::json error(const std::string& code, const std::string& message) {
+  return {{"error", code}, {"message", message}};
+}
+
+bool equalConstantTime(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string hmacSha256Hex(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    hex.push_back(kHex[out[i] >> 4]);
+    hex.push_back(kHex[out[i] & 0xF]);
+  }
+  return hex;
+}
+
+class Handler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit Handler(PosWebhook& plugin) : plugin_(plugin) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) override {
+    const Settings& s = plugin_.settings();
+    Reply reply;
+    if (req.getURI() != s.path) {
+      reply = {404, error("not_found", "receipts are accepted at " + s.path).dump()};
+    } else if (req.getMethod() != Poco::Net::HTTPRequest::HTTP_POST) {
+      reply = {405, error("method_not_allowed", "use POST").dump()};
+      resp.set("Allow", "POST");
+    } else if (req.getChunkedTransferEncoding() || !req.hasContentLength()) {
+      reply = {
+          411,
+          error("length_required", "send a Content-Length; chunked bodies are refused").dump()};
+    } else if (req.has("Content-Encoding") && req.get("Content-Encoding") != "identity") {
+      reply = {415, error("unsupported_encoding", "compressed bodies are refused").dump()};
+    } else if (req.getContentLength64() > static_cast<Poco::Int64>(s.max_body)) {
+      reply = {413, error("too_large", "body of " + std::to_string(req.getContentLength64()) +
+                                           " bytes exceeds max_body " + std::to_string(s.max_body))
+                        .dump()};
+    } else {
+      std::string body(static_cast<size_t>(req.getContentLength64()), '\0');
+      req.stream().read(body.data(), static_cast<std::streamsize>(body.size()));
+      if (static_cast<size_t>(req.stream().gcount()) != body.size()) {
+        reply = {400, error("truncated", "the body ended before Content-Length").dump()};
+      } else {
+        reply = plugin_.handle(req.get("Authorization", ""), req.get("X-Signature", ""), body);
+      }
+    }
+    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+    resp.setContentType("application/json");
+    if (reply.retry_after_s > 0) resp.set("Retry-After", std::to_string(reply.retry_after_s));
+    resp.setContentLength(static_cast<std::streamsize>(reply.body.size()));
+    resp.send() << reply.body;
+  }
+
+ private:
+  PosWebhook& plugin_;
+};
+
+class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit Factory(PosWebhook& plugin) : plugin_(plugin) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new Handler(plugin_);
+  }
+
+ private:
+  PosWebhook& plugin_;
+};
+
+}  // namespace
+
+Settings Settings::from(const sdk::Config& c) {
+  Settings s;
+  s.listen = c.getString("listen");
+  s.path = c.getString("path");
+  s.hmac = c.getString("auth") == "hmac";
+  s.secret = c.getString("secret");
+  s.max_body = c.getSize("max_body");
+  s.max_connections = static_cast<int>(c.getInt("max_connections"));
+  s.timeout = c.getDuration("timeout");
+  s.quarantine_dir = c.getString("quarantine_dir");
+  s.parse.default_till = c.isSet("till") ? c.getString("till") : std::string();
+  s.parse.check_total = c.getBool("check_total");
+  if (s.secret.size() < 16)
+    throw sdk::Error("secret must be at least 16 characters", SG_ERR_INVALID);
+  return s;
+}
+
+PosWebhook::PosWebhook(sdk::Host host, const sdk::Config& config)
+    : sdk::Plugin(std::move(host)), settings_(Settings::from(config)) {}
+
+PosWebhook::~PosWebhook() = default;
+
+void PosWebhook::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(settings_.quarantine_dir, ec);
+  if (ec)
+    throw sdk::Error("cannot create " + settings_.quarantine_dir.string() + ": " + ec.message());
+  auto* params = new Poco::Net::HTTPServerParams();
+  params->setMaxThreads(settings_.max_connections);
+  params->setMaxQueued(settings_.max_connections * 2);
+  params->setTimeout(Poco::Timespan(settings_.timeout.count() * 1000));
+  params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(settings_.timeout.count() * 1000));
+  params->setMaxKeepAliveRequests(100);
+  try {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(settings_.listen));
+    pool_ = std::make_unique<Poco::ThreadPool>(1, settings_.max_connections + 1);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *pool_, socket, params);
+  } catch (const Poco::Exception& e) {
+    throw sdk::Error("cannot listen on " + settings_.listen + ": " + e.displayText());
+  }
+  server_->start();
+  host().info("accepting receipts on http://" + settings_.listen + settings_.path);
+}
+
+void PosWebhook::stop(std::chrono::milliseconds) {
+  if (server_) server_->stopAll(true);
+  if (pool_) pool_->joinAll();  // the contract: no handler thread outlives stop
+  server_.reset();
+  pool_.reset();
+}
+
+Reply PosWebhook::handle(const std::string& authorization, const std::string& signature,
+                         const std::string& body) {
+  const bool authorized =
+      settings_.hmac
+          ? equalConstantTime(signature, "sha256=" + hmacSha256Hex(settings_.secret, body))
+          : equalConstantTime(authorization, "Bearer " + settings_.secret);
+  if (!authorized) {
+    host().counterAdd("requests_unauthorized");
+    return {401, error("unauthorized", settings_.hmac
+                                           ? "X-Signature must be sha256=<hex HMAC of the body>"
+                                           : "Authorization must be Bearer <secret>")
+                     .dump()};
+  }
+  const ParseResult parsed = parseJsonReceipts(body, settings_.parse);
+  if (!parsed.fatal.empty()) {
+    host().counterAdd("requests_malformed");
+    return {400, error("invalid_json", parsed.fatal).dump()};
+  }
+  std::vector<sdk::Event> events;
+  for (const Receipt& r : parsed.receipts) {
+    sdk::Event e;
+    e.type = "store.pos.receipt";
+    e.subject = "till-" + r.till;
+    e.dedupkey = r.dedupKey();
+    e.data = r.toJson().dump();
+    events.push_back(std::move(e));
+  }
+  if (!events.empty()) {
+    const sg_status s = host().emitBatch(events);
+    if (s == SG_ERR_BACKPRESSURE) return {503, error("busy", "buffer full; retry later").dump(), 5};
+    if (s != SG_OK)
+      return {500, error("not_stored", "the gateway could not store the receipts").dump()};
+    host().counterAdd("receipts_emitted", static_cast<double>(events.size()));
+  }
+  if (parsed.rejected.empty()) return {200, nlohmann::json({{"accepted", events.size()}}).dump()};
+  const auto base =
+      settings_.quarantine_dir / (host().instanceName() + "-" + std::to_string(host().nowUnixNs()) +
+                                  "-" + std::to_string(sequence_.fetch_add(1)) + ".rejected");
+  std::ofstream raw(base);
+  std::ofstream why(base.string() + ".reason");
+  nlohmann::json reasons = nlohmann::json::array();
+  for (const Rejected& r : parsed.rejected) {
+    raw << r.raw;
+    why << r.where << ": " << r.reason << "\n";
+    reasons.push_back({{"where", r.where}, {"reason", r.reason}});
+  }
+  host().counterAdd("receipts_quarantined", static_cast<double>(parsed.rejected.size()));
+  return {422,
+          nlohmann::json(
+              {{"error", "invalid_receipts"}, {"accepted", events.size()}, {"rejected", reasons}})
+              .dump()};
+}
+
+}  // namespace storegate::plugins::pos_webhook
