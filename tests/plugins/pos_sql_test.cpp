@@ -122,6 +122,10 @@ TEST_F(PosSqlTest, ABadReceiptIsQuarantinedWithItsReasonAndTheRestFlows) {
   ASSERT_TRUE(start().ok());
   ASSERT_TRUE(test::waitUntil([&] { return receiptNumbers().size() == 2; }));
   EXPECT_EQ(receiptNumbers(), (std::vector<std::string>{"R1", "R3"}));
+  // The quarantine is written right after the good receipts are emitted.
+  ASSERT_TRUE(test::waitUntil(
+      [&] { return std::filesystem::exists(dir_ / "quarantine" / "pos_db-1-4.rejected.reason"); }));
+  ASSERT_TRUE(test::waitUntil([&] { return buffer_->get("pos_db", "cursor") == "4"; }));
   const std::string reason = test::readFile(dir_ / "quarantine" / "pos_db-1-4.rejected.reason");
   EXPECT_NE(reason.find("receipt R2: id 2: quantity, unit_price and discount must be numbers"),
             std::string::npos)
