@@ -8,6 +8,7 @@
 #include <Poco/Exception.h>
 
 #include <fstream>
+#include <set>
 
 namespace storegate::plugins::pos_sql {
 
@@ -58,9 +59,10 @@ Settings Settings::from(const sdk::Config& c) {
   return s;
 }
 
-std::string Settings::query(int64_t cursor) const {
+std::string Settings::query(int64_t cursor,
+                            const std::vector<std::pair<std::string, std::string>>& columns) const {
   std::string sql = "SELECT " + cursor_column;
-  for (const auto& [field, name] : parse.columns) sql += ", " + name;
+  for (const auto& [field, name] : columns) sql += ", " + name;
   return sql + " FROM " + table + " WHERE " + cursor_column + " > " + std::to_string(cursor) +
          " ORDER BY " + cursor_column + " LIMIT " + std::to_string(batch);
 }
@@ -107,11 +109,39 @@ void PosSql::run() {
     } catch (const std::exception& e) {
       problem = e.what();
     }
+    if (!problem.empty()) selected_.clear();  // the table may have changed: look again
     lock.lock();
-    if (problem != last_problem_ && !problem.empty()) host().warn(problem + " (retrying)");
+    if (problem != last_problem_ && !problem.empty()) {
+      host().warn(problem + " (retrying)");
+      host().setError(problem);  // shown as the instance's last error
+    }
     last_problem_ = problem;
     if (!more) wake_.wait_for(lock, settings_.poll_interval, [&] { return stopping_; });
   }
+}
+
+void PosSql::resolveColumns(Poco::Data::Session& session) {
+  Poco::Data::Statement probe(session);
+  probe << "SELECT * FROM " + settings_.table + " LIMIT 0";
+  probe.execute();
+  Poco::Data::RecordSet rs(probe);
+  std::set<std::string> present;
+  for (size_t i = 0; i < rs.columnCount(); ++i) present.insert(rs.columnName(i));
+  if (present.count(settings_.cursor_column) == 0) {
+    throw std::runtime_error("table " + settings_.table + " has no column '" +
+                             settings_.cursor_column + "' (set cursor_column)");
+  }
+  std::vector<std::pair<std::string, std::string>> selected;
+  for (const auto& [field, column] : settings_.parse.columns) {
+    if (present.count(column) != 0) {
+      selected.emplace_back(field, column);
+    } else if (field == "receipt_no" || field == "time" || field == "sku" || field == "quantity" ||
+               field == "unit_price" || field == "total") {
+      throw std::runtime_error("table " + settings_.table + " has no column '" + column +
+                               "' for receipt field '" + field + "' (map it with `columns`)");
+    }
+  }
+  selected_ = std::move(selected);
 }
 
 bool PosSql::poll() {
@@ -123,8 +153,9 @@ bool PosSql::poll() {
   }
   // A session per poll: a POS database that restarts costs one failed poll, no reconnect logic.
   Poco::Data::Session session(settings_.connector, settings_.connection, kConnectTimeoutSeconds);
+  if (selected_.empty()) resolveColumns(session);
   Poco::Data::Statement select(session);
-  select << settings_.query(cursor_);
+  select << settings_.query(cursor_, selected_);
   select.execute();
   Poco::Data::RecordSet rs(select);
   const size_t n = rs.rowCount();
@@ -138,7 +169,7 @@ bool PosSql::poll() {
     f.where = settings_.cursor_column + " " + std::to_string(id);
     nlohmann::json raw = {{settings_.cursor_column, id}};
     size_t col = 1;
-    for (const auto& [field, name] : settings_.parse.columns) {
+    for (const auto& [field, name] : selected_) {
       const std::string v =
           rs.isNull(col, r) ? std::string() : rs.value(col, r).convert<std::string>();
       f.fields[field] = v;

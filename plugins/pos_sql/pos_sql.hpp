@@ -6,11 +6,14 @@
 // poll in case its rows continue.
 #pragma once
 
+#include <Poco/Data/Session.h>
+
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <storegate/sdk.hpp>
 #include <thread>
+#include <vector>
 
 #include "receipt.hpp"  // pos_common
 
@@ -28,8 +31,10 @@ struct Settings {
   ParseOptions parse;
 
   static Settings from(const sdk::Config& c);
-  // The SELECT for rows after `cursor`; identifiers are validated in from().
-  [[nodiscard]] std::string query(int64_t cursor) const;
+  // The SELECT of `columns` (field, column) for rows after `cursor`; identifiers are
+  // validated in from().
+  [[nodiscard]] std::string query(
+      int64_t cursor, const std::vector<std::pair<std::string, std::string>>& columns) const;
 };
 
 class PosSql final : public sdk::Plugin {
@@ -43,9 +48,12 @@ class PosSql final : public sdk::Plugin {
   void run();
   // One poll; returns true when a full batch was consumed (poll again at once).
   bool poll();
+  // Finds which mapped columns the table has; the essential ones must exist.
+  void resolveColumns(Poco::Data::Session& session);
 
   const Settings settings_;
   int64_t cursor_ = 0;
+  std::vector<std::pair<std::string, std::string>> selected_;  // (receipt field, column) present
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

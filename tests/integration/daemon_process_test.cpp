@@ -1,5 +1,8 @@
 // The real storegated binary as a process: flags, config errors, signals.
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 
 #include "support/test_support.hpp"
@@ -215,6 +218,64 @@ TEST_F(Daemon, TheDemoConfigRunsEndToEndAndASecondRunAddsNoDuplicateReceipts) {
             std::string::npos);
   EXPECT_TRUE(
       std::filesystem::exists(dir_ / "config" / "samples" / "pos" / "till3-2026-11-23.csv"));
+}
+
+TEST_F(Daemon, AllThreePosAdaptersFeedOneDaemonEndToEnd) {
+  std::filesystem::create_directories(dir_ / "drop");
+  {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session db("SQLite", (dir_ / "pos.sqlite").string());
+    db << "CREATE TABLE sales (id INTEGER PRIMARY KEY, receipt_no TEXT, till TEXT, time TEXT, sku "
+          "TEXT, "
+          "quantity REAL, unit_price REAL, total REAL, payment TEXT)",
+        Poco::Data::Keywords::now;
+    db << "INSERT INTO sales VALUES (1, 'S1', '9', '2026-11-23T16:00:00Z', 'A', 1, 3.0, 3.0, "
+          "'cash')",
+        Poco::Data::Keywords::now;
+  }
+  const int port = test::freeLoopbackPort();
+  const auto config = dir_ / "storegate.yaml";
+  test::writeFile(
+      config,
+      "store_id: store-0042\ndata_dir: data\nlog: {file: daemon.log}\n"
+      "plugin_dirs: [\"" +
+          test::pluginDir().string() +
+          "\"]\n"
+          "plugins:\n"
+          "  - {name: push, plugin: pos_webhook, config: {listen: \"127.0.0.1:" +
+          std::to_string(port) +
+          "\", secret: \"0123456789abcdef\", quarantine_dir: q}}\n"
+          "  - {name: db, plugin: pos_sql, config: {connection: pos.sqlite, table: sales, "
+          "poll_interval: 50ms, quarantine_dir: q}}\n"
+          "  - {name: files, plugin: pos_file, config: {dir: drop, poll_interval: 50ms, "
+          "settle_time: 0s}}\n"
+          "  - {name: out, plugin: file_sink, match: [\"store.pos.*\"], config: {path: "
+          "receipts.jsonl}}\n");
+  test::Process daemon(test::storegatedPath(), {"--config", config.string()}, dir_ / "stderr.log");
+  ASSERT_TRUE(test::waitUntil([&] {
+    return test::readFile(dir_ / "daemon.log").find("accepting receipts on http://127.0.0.1:") !=
+           std::string::npos;
+  })) << daemon.output();
+  test::writeFile(dir_ / "drop" / "f.csv",
+                  "receipt_no,till,time,sku,quantity,unit_price,total\nF1,8,2026-11-23T16:01:00Z,B,"
+                  "2,1.5,3.0\n");
+  httplib::Client cli("127.0.0.1", port);
+  auto res = cli.Post(
+      "/v1/receipts", {{"Authorization", "Bearer 0123456789abcdef"}},
+      R"({"receipt_no":"W1","till":"7","time":"2026-11-23T16:02:00Z","items":[{"sku":"C","quantity":1,"unit_price":5}],"total":5})",
+      "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  const auto out = dir_ / "receipts.jsonl";
+  ASSERT_TRUE(test::waitUntil([&] { return test::readLines(out).size() == 3; }))
+      << test::readFile(out);
+  const std::string all = test::readFile(out);
+  for (const char* key :
+       {"\"dedupkey\":\"9/S1\"", "\"dedupkey\":\"8/F1\"", "\"dedupkey\":\"7/W1\""}) {
+    EXPECT_NE(all.find(key), std::string::npos) << key << "\n" << all;
+  }
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0) << daemon.output();
 }
 
 TEST_F(Daemon, ListPluginsShowsWhatIsInstalled) {

@@ -135,6 +135,29 @@ TEST_F(PosSqlTest, ABadReceiptIsQuarantinedWithItsReasonAndTheRestFlows) {
       std::string::npos);
 }
 
+TEST_F(PosSqlTest, ATableMissingAnEssentialColumnDegradesHealthNamingIt) {
+  {
+    Poco::Data::Session s("SQLite", db_.string());
+    s << "CREATE TABLE thin (id INTEGER PRIMARY KEY, receipt_no TEXT, time TEXT, sku TEXT, "
+         "quantity REAL, total REAL)",
+        now;
+  }
+  InstanceSpec spec;
+  spec.name = "pos_db";
+  spec.plugin = "pos_sql";
+  spec.path = "plugins[0]";
+  spec.config = {{"connection", db_.string()},
+                 {"table", "thin"},
+                 {"poll_interval", "20ms"},
+                 {"quarantine_dir", (dir_ / "q").string()}};
+  ASSERT_TRUE(manager_->add(spec).ok());
+  ASSERT_TRUE(test::waitUntil([&] { return manager_->get("pos_db")->health == "degraded"; }));
+  EXPECT_NE(manager_->get("pos_db")->last_error.find(
+                "no column 'unit_price' for receipt field 'unit_price'"),
+            std::string::npos)
+      << manager_->get("pos_db")->last_error;
+}
+
 TEST_F(PosSqlTest, AnUnsafeIdentifierIsRefusedBeforeAnyQuery) {
   InstanceSpec spec;
   spec.name = "pos_db";
