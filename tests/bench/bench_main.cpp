@@ -21,6 +21,7 @@
 #include "common/log.hpp"
 #include "event/codec.hpp"
 #include "plugin/manager.hpp"
+#include "pos_bench.hpp"
 
 namespace storegate::bench {
 namespace {
@@ -446,6 +447,26 @@ int run(int argc, char** argv) {
             << "| read 200k events after " << a.tombstone_events << " passed through | "
             << fmt(median(after)) << " | | | | | | " << fmt(median(after) / median(fresh), 2)
             << " of fresh |\n";
+
+  // 5. POS adapters into the buffer (sync mode).
+  const uint64_t pos_receipts = a.quick ? 2'000 : 100'000;
+  std::vector<double> pfile, phook, pbatch;
+  for (int i = 0; i < a.repeats; ++i) {
+    const PosResult r = posRun(a.dir / "pos", pos_receipts);
+    if (r.file_rps == 0) break;  // POS plugins not built
+    ok = ok && r.complete;
+    pfile.push_back(r.file_rps);
+    phook.push_back(r.webhook_rps);
+    pbatch.push_back(r.webhook_batch_rps);
+  }
+  if (!pfile.empty()) {
+    std::cout << "| pos_file: one CSV of " << pos_receipts << " receipts dropped | "
+              << fmt(median(pfile)) << " receipts/s | | | | | | |\n"
+              << "| pos_webhook: 4 clients × 1 receipt per POST | " << fmt(median(phook))
+              << " receipts/s | | | | | | |\n"
+              << "| pos_webhook: 4 clients × 100 receipts per POST | " << fmt(median(pbatch))
+              << " receipts/s | | | | | | |\n";
+  }
 
   std::cout << "\nWrite amplification (bytes RocksDB wrote to disk — WAL, flushes, compactions — "
                "per byte "
