@@ -449,7 +449,7 @@ int run(int argc, char** argv) {
             << " of fresh |\n";
 
   // 5. POS adapters into the buffer (sync mode).
-  const uint64_t pos_receipts = a.quick ? 2'000 : 100'000;
+  const uint64_t pos_receipts = a.quick ? 20'000 : 100'000;
   std::vector<double> pfile, phook, pbatch;
   for (int i = 0; i < a.repeats; ++i) {
     const PosResult r = posRun(a.dir / "pos", pos_receipts);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -107,7 +108,12 @@ double webhookRun(const std::filesystem::path& dir, uint64_t receipts, size_t pe
         body += "]";
         auto res = cli.Post("/v1/receipts", auth, body, "application/json");
         if (!res || res->status != 200) {
-          failed = true;
+          if (!failed.exchange(true)) {
+            std::fprintf(stderr, "storegate-bench: POST %llu failed: %s\n",
+                         static_cast<unsigned long long>(i),
+                         res ? (std::to_string(res->status) + " " + res->body).c_str()
+                             : httplib::to_string(res.error()).c_str());
+          }
           return;
         }
       }

@@ -162,6 +162,20 @@ TEST_F(PosWebhookTest, HmacSignaturesAreChecked) {
   EXPECT_EQ(stored(), 1u);
 }
 
+TEST_F(PosWebhookTest, OneKeepAliveConnectionServesManyRequests) {
+  start();
+  httplib::Client cli("127.0.0.1", port_);
+  cli.set_keep_alive(true);
+  cli.set_tcp_nodelay(true);  // the client's own Nagle would add ~40 ms per request
+  for (int i = 0; i < 150; ++i) {  // past any per-connection request cap
+    auto res = cli.Post("/v1/receipts", {{"Authorization", std::string("Bearer ") + kSecret}},
+                        receipt("K" + std::to_string(i)), "application/json");
+    ASSERT_TRUE(res) << "request " << i << ": " << httplib::to_string(res.error());
+    ASSERT_EQ(res->status, 200) << "request " << i;
+  }
+  EXPECT_EQ(stored(), 150u);
+}
+
 TEST_F(PosWebhookTest, StopEndsEveryConnectionAndFreesThePort) {
   start();
   ASSERT_EQ(post(receipt("S1"))->status, 200);
