@@ -42,7 +42,9 @@ Settings Settings::from(const sdk::Config& c) {
 }
 
 PosFile::PosFile(sdk::Host host, const sdk::Config& config)
-    : sdk::Plugin(std::move(host)), settings_(Settings::from(config)) {}
+    : sdk::Plugin(std::move(host)),
+      settings_(Settings::from(config)),
+      poller_(this->host(), settings_.poll_interval) {}
 
 void PosFile::start() {
   std::error_code ec;
@@ -54,38 +56,16 @@ void PosFile::start() {
   fs::create_directories(settings_.quarantine_dir, ec);
   if (ec)
     throw sdk::Error("cannot create " + settings_.quarantine_dir.string() + ": " + ec.message());
-  thread_ = std::thread([this] { run(); });
+  poller_.start([this] { return scan(); });
   host().info("watching " + settings_.dir.string() + " for receipt files");
 }
 
 void PosFile::stop(std::chrono::milliseconds) {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  poller_.stop();
 }
 
 sg_health_level PosFile::health() {
-  std::lock_guard lock(mu_);
-  return last_problem_.empty() ? SG_HEALTH_OK : SG_HEALTH_DEGRADED;
-}
-
-void PosFile::run() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    try {
-      scan();
-    } catch (const std::exception& e) {
-      host().error(std::string("scan failed: ") + e.what());
-      std::lock_guard problem(mu_);
-      last_problem_ = e.what();
-    }
-    lock.lock();
-    wake_.wait_for(lock, settings_.poll_interval, [&] { return stopping_; });
-  }
+  return poller_.health();
 }
 
 namespace {
@@ -104,14 +84,9 @@ std::string identityOf(const fs::path& p, uint64_t size, fs::file_time_type mtim
          std::to_string(mtime.time_since_epoch().count());
 }
 
-fs::path freeName(const fs::path& dir, const std::string& name) {
-  fs::path target = dir / name;
-  for (int n = 1; fs::exists(target); ++n) target = dir / (name + "." + std::to_string(n));
-  return target;
-}
 }  // namespace
 
-void PosFile::scan() {
+bool PosFile::scan() {
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(settings_.dir, ec)) {
@@ -122,10 +97,7 @@ void PosFile::scan() {
   const auto now = std::chrono::steady_clock::now();
   std::map<std::string, Seen> still_there;
   for (const fs::path& f : files) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
+    if (poller_.stopping()) return false;
     const uint64_t size = fs::file_size(f, ec);
     const auto mtime = fs::last_write_time(f, ec);
     if (ec) continue;  // vanished meanwhile
@@ -136,10 +108,15 @@ void PosFile::scan() {
     if (now - s.stable_since < settings_.settle_time) continue;  // still being written
     const std::string identity = identityOf(f, size, mtime);
     if (settings_.keep && host().stateGet("done:" + identity)) continue;
-    if (process(f, identity) == Outcome::Later) break;  // backpressure: keep file order
+    if (process(f, identity) == Outcome::Later) {  // backpressure: keep the file order
+      seen_ = std::move(still_there);
+      throw std::runtime_error("the buffer refused receipts from " + name +
+                               "; the file stays and is retried");
+    }
     still_there.erase(name);
   }
   seen_ = std::move(still_there);
+  return false;
 }
 
 PosFile::Outcome PosFile::process(const fs::path& file, const std::string& identity) {
@@ -173,32 +150,19 @@ PosFile::Outcome PosFile::process(const fs::path& file, const std::string& ident
   }
   while (next < parsed.receipts.size()) {
     const size_t end = std::min(parsed.receipts.size(), next + settings_.batch);
-    std::vector<sdk::Event> events;
-    for (size_t i = next; i < end; ++i) {
-      const Receipt& r = parsed.receipts[i];
-      sdk::Event e;
-      e.type = "store.pos.receipt";
-      e.subject = "till-" + r.till;
-      e.dedupkey = r.dedupKey();
-      e.data = r.toJson().dump();
-      events.push_back(std::move(e));
-    }
-    const sg_status s = host().emitBatch(events);
-    if (s != SG_OK) {
-      std::lock_guard lock(mu_);
-      last_problem_ = "the buffer refused receipts (status " + std::to_string(s) + "); retrying";
-      return Outcome::Later;  // BACKPRESSURE or CLOSED: the file stays, progress is kept
-    }
+    const std::vector<sdk::Event> events =
+        toEvents({parsed.receipts.begin() + static_cast<std::ptrdiff_t>(next),
+                  parsed.receipts.begin() + static_cast<std::ptrdiff_t>(end)});
+    // BACKPRESSURE or CLOSED: the file stays, progress is kept.
+    if (host().emitBatch(events) != SG_OK) return Outcome::Later;
     next = end;
     (void)host().statePut("progress", nlohmann::json({{"file", identity}, {"next", next}}).dump());
     host().counterAdd("receipts_emitted", static_cast<double>(events.size()));
   }
-  if (!parsed.rejected.empty()) writeRejected(file, parsed.rejected);
-  finish(file, identity);
-  {
-    std::lock_guard lock(mu_);
-    last_problem_.clear();
+  if (!parsed.rejected.empty()) {
+    quarantine(host(), settings_.quarantine_dir, file.filename().string(), parsed.rejected);
   }
+  finish(file, identity);
   host().info(file.filename().string() + ": " + std::to_string(parsed.receipts.size()) +
               " receipts, " + std::to_string(parsed.rejected.size()) + " quarantined");
   return Outcome::Done;
@@ -214,20 +178,6 @@ void PosFile::quarantineWhole(const fs::path& file, const std::string& reason) {
   std::ofstream(target.string() + ".reason") << reason << "\n";
   host().counterAdd("files_quarantined");
   host().warn(file.filename().string() + " quarantined: " + reason);
-}
-
-void PosFile::writeRejected(const fs::path& file, const std::vector<Rejected>& rejected) {
-  const fs::path base = freeName(settings_.quarantine_dir, file.filename().string() + ".rejected");
-  std::ofstream raw(base);
-  std::ofstream why(base.string() + ".reason");
-  for (const Rejected& r : rejected) {
-    raw << r.raw;
-    why << r.where << ": " << r.reason << "\n";
-  }
-  host().counterAdd("receipts_quarantined", static_cast<double>(rejected.size()));
-  host().warn(file.filename().string() + ": " + std::to_string(rejected.size()) +
-              " records quarantined, first: " + rejected.front().where + ": " +
-              rejected.front().reason);
 }
 
 void PosFile::finish(const fs::path& file, const std::string& identity) {

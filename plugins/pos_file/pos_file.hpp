@@ -7,14 +7,11 @@
 // the file is kept.
 #pragma once
 
-#include <condition_variable>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <storegate/sdk.hpp>
-#include <thread>
 
-#include "receipt.hpp"  // pos_common
+#include "pos_source.hpp"  // pos_common
 
 namespace storegate::plugins::pos_file {
 using namespace storegate::plugins::pos;
@@ -49,20 +46,15 @@ class PosFile final : public sdk::Plugin {
   };
   enum class Outcome { Done, Later };
 
-  void run();
-  void scan();
+  // One scan of the folder; throws when the buffer refused receipts (file kept, retried).
+  bool scan();
   Outcome process(const std::filesystem::path& file, const std::string& identity);
   void quarantineWhole(const std::filesystem::path& file, const std::string& reason);
-  void writeRejected(const std::filesystem::path& file, const std::vector<Rejected>& rejected);
   void finish(const std::filesystem::path& file, const std::string& identity);
 
   const Settings settings_;
-  std::map<std::string, Seen> seen_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::string last_problem_;
-  std::thread thread_;
+  std::map<std::string, Seen> seen_;  // poller thread only
+  Poller poller_;
 };
 
 }  // namespace storegate::plugins::pos_file

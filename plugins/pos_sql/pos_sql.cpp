@@ -7,7 +7,6 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 
-#include <fstream>
 #include <set>
 
 namespace storegate::plugins::pos_sql {
@@ -68,7 +67,9 @@ std::string Settings::query(int64_t cursor,
 }
 
 PosSql::PosSql(sdk::Host host, const sdk::Config& config)
-    : sdk::Plugin(std::move(host)), settings_(Settings::from(config)) {}
+    : sdk::Plugin(std::move(host)),
+      settings_(Settings::from(config)),
+      poller_(this->host(), settings_.poll_interval) {}
 
 void PosSql::start() {
   Poco::Data::SQLite::Connector::registerConnector();
@@ -77,47 +78,27 @@ void PosSql::start() {
   if (ec)
     throw sdk::Error("cannot create " + settings_.quarantine_dir.string() + ": " + ec.message());
   if (const auto saved = host().stateGet("cursor")) cursor_ = std::stoll(*saved);
-  thread_ = std::thread([this] { run(); });
+  poller_.start([this] {
+    try {
+      return poll();
+    } catch (const Poco::Exception& e) {
+      selected_.clear();  // the table may have changed: look again
+      throw std::runtime_error("database: " + e.displayText());
+    } catch (...) {
+      selected_.clear();
+      throw;
+    }
+  });
   host().info("polling " + settings_.table + " after " + settings_.cursor_column + " " +
               std::to_string(cursor_));
 }
 
 void PosSql::stop(std::chrono::milliseconds) {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  poller_.stop();
 }
 
 sg_health_level PosSql::health() {
-  std::lock_guard lock(mu_);
-  return last_problem_.empty() ? SG_HEALTH_OK : SG_HEALTH_DEGRADED;
-}
-
-void PosSql::run() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    bool more = false;
-    std::string problem;
-    try {
-      more = poll();
-    } catch (const Poco::Exception& e) {
-      problem = "database: " + e.displayText();
-    } catch (const std::exception& e) {
-      problem = e.what();
-    }
-    if (!problem.empty()) selected_.clear();  // the table may have changed: look again
-    lock.lock();
-    if (problem != last_problem_ && !problem.empty()) {
-      host().warn(problem + " (retrying)");
-      host().setError(problem);  // shown as the instance's last error
-    }
-    last_problem_ = problem;
-    if (!more) wake_.wait_for(lock, settings_.poll_interval, [&] { return stopping_; });
-  }
+  return poller_.health();
 }
 
 void PosSql::resolveColumns(Poco::Data::Session& session) {
@@ -192,15 +173,7 @@ bool PosSql::poll() {
   }
   rows.resize(take);
   const ParseResult parsed = groupRows(rows, settings_.parse);
-  std::vector<sdk::Event> events;
-  for (const Receipt& r : parsed.receipts) {
-    sdk::Event e;
-    e.type = "store.pos.receipt";
-    e.subject = "till-" + r.till;
-    e.dedupkey = r.dedupKey();
-    e.data = r.toJson().dump();
-    events.push_back(std::move(e));
-  }
+  const std::vector<sdk::Event> events = toEvents(parsed.receipts);
   if (!events.empty()) {
     const sg_status s = host().emitBatch(events);
     if (s != SG_OK)
@@ -208,19 +181,10 @@ bool PosSql::poll() {
     host().counterAdd("receipts_emitted", static_cast<double>(events.size()));
   }
   if (!parsed.rejected.empty()) {
-    const auto base =
-        settings_.quarantine_dir / (host().instanceName() + "-" + std::to_string(ids.front()) +
-                                    "-" + std::to_string(ids[take - 1]) + ".rejected");
-    std::ofstream raw(base);
-    std::ofstream why(base.string() + ".reason");
-    for (const Rejected& r : parsed.rejected) {
-      raw << r.raw;
-      why << r.where << ": " << r.reason << "\n";
-    }
-    host().counterAdd("receipts_quarantined", static_cast<double>(parsed.rejected.size()));
-    host().warn(std::to_string(parsed.rejected.size()) + " receipts quarantined to " +
-                base.string() + ", first: " + parsed.rejected.front().where + ": " +
-                parsed.rejected.front().reason);
+    quarantine(host(), settings_.quarantine_dir,
+               host().instanceName() + "-" + std::to_string(ids.front()) + "-" +
+                   std::to_string(ids[take - 1]),
+               parsed.rejected);
   }
   cursor_ = ids[take - 1];
   (void)host().statePut("cursor", std::to_string(cursor_));

@@ -8,14 +8,11 @@
 
 #include <Poco/Data/Session.h>
 
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <storegate/sdk.hpp>
-#include <thread>
 #include <vector>
 
-#include "receipt.hpp"  // pos_common
+#include "pos_source.hpp"  // pos_common
 
 namespace storegate::plugins::pos_sql {
 using namespace storegate::plugins::pos;
@@ -45,7 +42,6 @@ class PosSql final : public sdk::Plugin {
   sg_health_level health() override;
 
  private:
-  void run();
   // One poll; returns true when a full batch was consumed (poll again at once).
   bool poll();
   // Finds which mapped columns the table has; the essential ones must exist.
@@ -54,11 +50,7 @@ class PosSql final : public sdk::Plugin {
   const Settings settings_;
   int64_t cursor_ = 0;
   std::vector<std::pair<std::string, std::string>> selected_;  // (receipt field, column) present
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::string last_problem_;
-  std::thread thread_;
+  Poller poller_;
 };
 
 }  // namespace storegate::plugins::pos_sql

@@ -12,8 +12,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <fstream>
-
 namespace storegate::plugins::pos_webhook {
 
 namespace {
@@ -170,15 +168,7 @@ Reply PosWebhook::handle(const std::string& authorization, const std::string& si
     host().counterAdd("requests_malformed");
     return {400, error("invalid_json", parsed.fatal).dump()};
   }
-  std::vector<sdk::Event> events;
-  for (const Receipt& r : parsed.receipts) {
-    sdk::Event e;
-    e.type = "store.pos.receipt";
-    e.subject = "till-" + r.till;
-    e.dedupkey = r.dedupKey();
-    e.data = r.toJson().dump();
-    events.push_back(std::move(e));
-  }
+  const std::vector<sdk::Event> events = toEvents(parsed.receipts);
   if (!events.empty()) {
     const sg_status s = host().emitBatch(events);
     if (s == SG_ERR_BACKPRESSURE) return {503, error("busy", "buffer full; retry later").dump(), 5};
@@ -187,18 +177,13 @@ Reply PosWebhook::handle(const std::string& authorization, const std::string& si
     host().counterAdd("receipts_emitted", static_cast<double>(events.size()));
   }
   if (parsed.rejected.empty()) return {200, nlohmann::json({{"accepted", events.size()}}).dump()};
-  const auto base =
-      settings_.quarantine_dir / (host().instanceName() + "-" + std::to_string(host().nowUnixNs()) +
-                                  "-" + std::to_string(sequence_.fetch_add(1)) + ".rejected");
-  std::ofstream raw(base);
-  std::ofstream why(base.string() + ".reason");
+  quarantine(host(), settings_.quarantine_dir,
+             host().instanceName() + "-" + std::to_string(host().nowUnixNs()) + "-" +
+                 std::to_string(sequence_.fetch_add(1)),
+             parsed.rejected);
   nlohmann::json reasons = nlohmann::json::array();
-  for (const Rejected& r : parsed.rejected) {
-    raw << r.raw;
-    why << r.where << ": " << r.reason << "\n";
+  for (const Rejected& r : parsed.rejected)
     reasons.push_back({{"where", r.where}, {"reason", r.reason}});
-  }
-  host().counterAdd("receipts_quarantined", static_cast<double>(parsed.rejected.size()));
   return {422,
           nlohmann::json(
               {{"error", "invalid_receipts"}, {"accepted", events.size()}, {"rejected", reasons}})

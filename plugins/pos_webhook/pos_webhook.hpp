@@ -15,7 +15,7 @@
 #include <memory>
 #include <storegate/sdk.hpp>
 
-#include "receipt.hpp"  // pos_common
+#include "pos_source.hpp"  // pos_common
 
 namespace storegate::plugins::pos_webhook {
 using namespace storegate::plugins::pos;

@@ -4,8 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "buffer/rocksdb_buffer.hpp"
-#include "plugin/manager.hpp"
+#include "support/plugin_rig.hpp"
 #include "support/test_support.hpp"
 
 namespace storegate {
@@ -20,30 +19,20 @@ struct Delivered {
 class Outage : public ::testing::Test {
  protected:
   test::TempDir dir_;
-  BufferOptions options_;
-  std::unique_ptr<RocksBuffer> buffer_;
-  std::unique_ptr<Ingest> ingest_;
-  std::unique_ptr<PluginManager> manager_;
+  // The outage logic, not fsync speed, is under test.
+  BufferOptions options_ = test::testBufferOptions(Durability::None);
+  std::unique_ptr<test::PluginRig> rig_;
+  RocksBuffer* buffer_ = nullptr;     // rig_'s, for brevity
+  PluginManager* manager_ = nullptr;  // rig_'s
 
   void open() {
-    options_.disk_min_free_bytes = 0;
-    options_.disk_resume_free_bytes = 0;
     options_.maintenance_interval = std::chrono::milliseconds(50);
-    options_.store_id = "store-1";
-    options_.durability = Durability::None;  // the outage logic, not fsync speed, is under test
-    std::string error;
-    buffer_ = RocksBuffer::open(dir_ / "buffer", options_, error);
-    ASSERT_TRUE(buffer_) << error;
-    ingest_ = std::make_unique<Ingest>(*buffer_, "store-1");
-    manager_ = std::make_unique<PluginManager>(
-        std::vector<std::filesystem::path>{test::fixtureDir()},
-        HostServices{ingest_.get(), buffer_.get(), "store-1"}, *buffer_);
+    rig_ = std::make_unique<test::PluginRig>(
+        dir_.path(), std::vector<std::filesystem::path>{test::fixtureDir()}, options_);
+    buffer_ = rig_->buffer.get();
+    manager_ = rig_->manager.get();
   }
-  void TearDown() override {
-    manager_.reset();
-    ingest_.reset();
-    buffer_.reset();
-  }
+  void TearDown() override { rig_.reset(); }
 
   void addSink(const std::string& fail_for) {
     InstanceSpec s;

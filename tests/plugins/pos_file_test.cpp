@@ -5,8 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "buffer/rocksdb_buffer.hpp"
-#include "plugin/manager.hpp"
+#include "support/plugin_rig.hpp"
 #include "support/test_support.hpp"
 
 namespace storegate {
@@ -25,29 +24,19 @@ class PosFileTest : public ::testing::Test {
  protected:
   test::TempDir dir_;
   std::filesystem::path drop_ = dir_ / "drop";
-  std::unique_ptr<RocksBuffer> buffer_;
-  std::unique_ptr<Ingest> ingest_;
-  std::unique_ptr<PluginManager> manager_;
+  std::unique_ptr<test::PluginRig> rig_;
+  RocksBuffer* buffer_ = nullptr;     // rig_'s, for brevity
+  PluginManager* manager_ = nullptr;  // rig_'s
 
   void SetUp() override {
     std::filesystem::create_directories(drop_);
-    BufferOptions o;
-    o.disk_min_free_bytes = 0;
-    o.disk_resume_free_bytes = 0;
-    o.durability = Durability::None;
-    std::string error;
-    buffer_ = RocksBuffer::open(dir_ / "buffer", o, error);
-    ASSERT_TRUE(buffer_) << error;
-    ingest_ = std::make_unique<Ingest>(*buffer_, "store-1");
-    manager_ = std::make_unique<PluginManager>(
-        std::vector<std::filesystem::path>{test::pluginDir()},
-        HostServices{ingest_.get(), buffer_.get(), "store-1"}, *buffer_);
+    rig_ = std::make_unique<test::PluginRig>(dir_.path(),
+                                             std::vector<std::filesystem::path>{test::pluginDir()},
+                                             test::testBufferOptions(Durability::None));
+    buffer_ = rig_->buffer.get();
+    manager_ = rig_->manager.get();
   }
-  void TearDown() override {
-    manager_.reset();
-    ingest_.reset();
-    buffer_.reset();
-  }
+  void TearDown() override { rig_.reset(); }
 
   Status start(nlohmann::json extra = nlohmann::json::object()) {
     InstanceSpec s;

@@ -5,8 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "buffer/rocksdb_buffer.hpp"
-#include "plugin/manager.hpp"
+#include "support/plugin_rig.hpp"
 #include "support/test_support.hpp"
 
 namespace storegate {
@@ -18,9 +17,9 @@ class PosSqlTest : public ::testing::Test {
  protected:
   test::TempDir dir_;
   std::filesystem::path db_ = dir_ / "pos.sqlite";
-  std::unique_ptr<RocksBuffer> buffer_;
-  std::unique_ptr<Ingest> ingest_;
-  std::unique_ptr<PluginManager> manager_;
+  std::unique_ptr<test::PluginRig> rig_;
+  RocksBuffer* buffer_ = nullptr;     // rig_'s, for brevity
+  PluginManager* manager_ = nullptr;  // rig_'s
   int next_id_ = 1;
 
   void SetUp() override {
@@ -30,23 +29,13 @@ class PosSqlTest : public ::testing::Test {
          "cashier TEXT, sku TEXT, quantity TEXT, unit_price REAL, discount REAL, total REAL, "
          "payment TEXT, member_code TEXT)",
         now;
-    BufferOptions o;
-    o.disk_min_free_bytes = 0;
-    o.disk_resume_free_bytes = 0;
-    o.durability = Durability::None;
-    std::string error;
-    buffer_ = RocksBuffer::open(dir_ / "buffer", o, error);
-    ASSERT_TRUE(buffer_) << error;
-    ingest_ = std::make_unique<Ingest>(*buffer_, "store-1");
-    manager_ = std::make_unique<PluginManager>(
-        std::vector<std::filesystem::path>{test::pluginDir()},
-        HostServices{ingest_.get(), buffer_.get(), "store-1"}, *buffer_);
+    rig_ = std::make_unique<test::PluginRig>(dir_.path(),
+                                             std::vector<std::filesystem::path>{test::pluginDir()},
+                                             test::testBufferOptions(Durability::None));
+    buffer_ = rig_->buffer.get();
+    manager_ = rig_->manager.get();
   }
-  void TearDown() override {
-    manager_.reset();
-    ingest_.reset();
-    buffer_.reset();
-  }
+  void TearDown() override { rig_.reset(); }
 
   // Inserts one receipt of `items` line items in one transaction, as a POS would.
   void sale(const std::string& no, int items, const std::string& quantity = "1") {

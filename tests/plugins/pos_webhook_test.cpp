@@ -5,8 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "buffer/rocksdb_buffer.hpp"
-#include "plugin/manager.hpp"
+#include "support/plugin_rig.hpp"
 #include "support/test_support.hpp"
 
 namespace storegate {
@@ -37,29 +36,19 @@ std::string hmacHex(const std::string& key, const std::string& data) {
 class PosWebhookTest : public ::testing::Test {
  protected:
   test::TempDir dir_;
-  std::unique_ptr<RocksBuffer> buffer_;
-  std::unique_ptr<Ingest> ingest_;
-  std::unique_ptr<PluginManager> manager_;
+  std::unique_ptr<test::PluginRig> rig_;
+  RocksBuffer* buffer_ = nullptr;     // rig_'s, for brevity
+  PluginManager* manager_ = nullptr;  // rig_'s
   int port_ = 0;
 
   void SetUp() override {
-    BufferOptions o;
-    o.disk_min_free_bytes = 0;
-    o.disk_resume_free_bytes = 0;
-    o.durability = Durability::Sync;  // 200 must mean: on disk
-    std::string error;
-    buffer_ = RocksBuffer::open(dir_ / "buffer", o, error);
-    ASSERT_TRUE(buffer_) << error;
-    ingest_ = std::make_unique<Ingest>(*buffer_, "store-1");
-    manager_ = std::make_unique<PluginManager>(
-        std::vector<std::filesystem::path>{test::pluginDir()},
-        HostServices{ingest_.get(), buffer_.get(), "store-1"}, *buffer_);
+    rig_ = std::make_unique<test::PluginRig>(
+        dir_.path(), std::vector<std::filesystem::path>{test::pluginDir()},
+        test::testBufferOptions(Durability::Sync));  // 200 must mean: on disk
+    buffer_ = rig_->buffer.get();
+    manager_ = rig_->manager.get();
   }
-  void TearDown() override {
-    manager_.reset();
-    ingest_.reset();
-    buffer_.reset();
-  }
+  void TearDown() override { rig_.reset(); }
 
   void start(const std::string& auth = "token") {
     port_ = test::freeLoopbackPort();
@@ -166,7 +155,7 @@ TEST_F(PosWebhookTest, OneKeepAliveConnectionServesManyRequests) {
   start();
   httplib::Client cli("127.0.0.1", port_);
   cli.set_keep_alive(true);
-  cli.set_tcp_nodelay(true);  // the client's own Nagle would add ~40 ms per request
+  cli.set_tcp_nodelay(true);       // the client's own Nagle would add ~40 ms per request
   for (int i = 0; i < 150; ++i) {  // past any per-connection request cap
     auto res = cli.Post("/v1/receipts", {{"Authorization", std::string("Bearer ") + kSecret}},
                         receipt("K" + std::to_string(i)), "application/json");

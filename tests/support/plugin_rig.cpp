@@ -1,0 +1,33 @@
+// The in-process plugin host over RocksDB used by plugin and outage tests.
+#include "support/plugin_rig.hpp"
+
+#include <stdexcept>
+
+namespace storegate::test {
+
+BufferOptions testBufferOptions(Durability durability) {
+  BufferOptions o;
+  o.durability = durability;
+  o.disk_min_free_bytes = 0;
+  o.disk_resume_free_bytes = 0;
+  o.store_id = "store-1";
+  return o;
+}
+
+PluginRig::PluginRig(const std::filesystem::path& dir,
+                     std::vector<std::filesystem::path> plugin_dirs, BufferOptions options) {
+  std::string error;
+  buffer = RocksBuffer::open(dir / "buffer", options, error);
+  if (!buffer) throw std::runtime_error(error);
+  ingest = std::make_unique<Ingest>(*buffer, options.store_id);
+  manager = std::make_unique<PluginManager>(
+      std::move(plugin_dirs), HostServices{ingest.get(), buffer.get(), options.store_id}, *buffer);
+}
+
+PluginRig::~PluginRig() {
+  manager.reset();
+  ingest.reset();
+  buffer.reset();
+}
+
+}  // namespace storegate::test

@@ -1,0 +1,27 @@
+// A plugin host on a real RocksDB buffer in a test's directory, for tests that drive
+// plugins in-process. Torn down in order: plugins, ingest, buffer.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "buffer/rocksdb_buffer.hpp"
+#include "plugin/manager.hpp"
+
+namespace storegate::test {
+
+// Buffer options for tests: no free-space watermarks (shared machines), the given mode.
+[[nodiscard]] BufferOptions testBufferOptions(Durability durability);
+
+struct PluginRig {
+  PluginRig(const std::filesystem::path& dir, std::vector<std::filesystem::path> plugin_dirs,
+            BufferOptions options);
+  ~PluginRig();
+
+  std::unique_ptr<RocksBuffer> buffer;
+  std::unique_ptr<Ingest> ingest;
+  std::unique_ptr<PluginManager> manager;
+};
+
+}  // namespace storegate::test
