@@ -1,16 +1,12 @@
-// What the POS adapters do the same way once they hold receipts: build the events, write
-// rejected records to the quarantine folder, and run a polling thread whose health follows
-// the last problem it met.
+// What the POS adapters do the same way once they hold receipts: build the events and write
+// rejected records to the quarantine folder.
 #pragma once
 
-#include <condition_variable>
 #include <filesystem>
-#include <functional>
-#include <mutex>
 #include <storegate/sdk.hpp>
-#include <thread>
 #include <vector>
 
+#include "poller.hpp"  // plugins/common
 #include "receipt.hpp"
 
 namespace storegate::plugins::pos {
@@ -28,33 +24,6 @@ std::filesystem::path quarantine(const sdk::Host& host, const std::filesystem::p
 [[nodiscard]] std::filesystem::path freeName(const std::filesystem::path& dir,
                                              const std::string& name);
 
-// Runs `poll` on its own thread every `interval` until stop(). `poll` returns true to run
-// again at once (more work waiting) and reports trouble by throwing: the message becomes
-// the health reason and the instance's last error, logged once per change.
-class Poller {
- public:
-  Poller(sdk::Host host, std::chrono::milliseconds interval)
-      : host_(std::move(host)), interval_(interval) {}
-  ~Poller() { stop(); }
-  Poller(const Poller&) = delete;
-  Poller& operator=(const Poller&) = delete;
-
-  void start(std::function<bool()> poll);
-  void stop();  // joins the thread
-  [[nodiscard]] bool stopping() const;
-  [[nodiscard]] sg_health_level health() const;
-
- private:
-  void run();
-
-  const sdk::Host host_;
-  const std::chrono::milliseconds interval_;
-  std::function<bool()> poll_;
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::string problem_;
-  std::thread thread_;
-};
+using plugins::Poller;
 
 }  // namespace storegate::plugins::pos

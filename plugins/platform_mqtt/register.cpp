@@ -1,0 +1,89 @@
+// platform_mqtt's registration: descriptor and properties only.
+#include "platform_mqtt.hpp"
+
+namespace {
+using storegate::sdk::Property;
+
+constexpr sg_str kVersions[] = {SG_STR("3.1.1"), SG_STR("5")};
+
+constexpr sg_property kProperties[] = {
+    Property::String("broker_url",
+                     "The cloud broker: tcp://host:1883, ssl://host:8883 (mqtt:// and mqtts:// "
+                     "also accepted)")
+        .required(),
+    Property::String("client_id", "MQTT client id; default storegate-<storeid>"),
+    Property::Enum("mqtt_version", "Protocol version", kVersions, 2).defaultValue("3.1.1"),
+    Property::String("username", "Broker user name"),
+    Property::String("password", "Broker password").secret(),
+    Property::String("tls.ca_file", "PEM file of the CA(s) that signed the broker's certificate")
+        .path(),
+    Property::String("tls.cert_file", "PEM client certificate (with tls.key_file)").path(),
+    Property::String("tls.key_file", "PEM private key of the client certificate").path(),
+    Property::Bool("tls.verify", "Verify the broker's certificate and host name")
+        .defaultValue("true"),
+    Property::Int("qos",
+                  "1: an event counts as sent when the broker acknowledged it; 0: once written "
+                  "to the socket (may be lost)")
+        .defaultValue("1")
+        .range(0, 1),
+    Property::Bool("clean_session",
+                   "Start each connection without the broker's stored session (commands sent "
+                   "while offline are then lost)")
+        .defaultValue("false"),
+    Property::Duration("keepalive", "MQTT keep-alive: a silent link is noticed within 1.5x this")
+        .defaultValue("30s")
+        .range(1000, 3'600'000),
+    Property::Duration("connect_timeout", "How long one connection attempt may take")
+        .defaultValue("10s")
+        .range(1000, 120'000),
+    Property::Duration("publish_timeout",
+                       "A publish unacknowledged this long marks the link dead (reconnect)")
+        .defaultValue("10s")
+        .range(100, 600'000),
+    Property::Duration("reconnect.min_backoff", "First wait before reconnecting")
+        .defaultValue("1s")
+        .range(10, 600'000),
+    Property::Duration("reconnect.max_backoff", "Longest wait between reconnect attempts")
+        .defaultValue("60s")
+        .range(10, 3'600'000),
+    Property::String("topic",
+                     "Event topic template: {storeid}, {type}, {source}, {subject}, {instance}")
+        .defaultValue("stores/{storeid}/events/{type}"),
+    Property::Int("batch.max_events",
+                  "Events per message: 1 sends each as a CloudEvents object, more as a JSON "
+                  "array (consecutive events with the same topic)")
+        .defaultValue("1")
+        .range(1, 10'000),
+    Property::Size("batch.max_bytes", "Largest batched message payload")
+        .defaultValue("256KiB")
+        .range(1024, 256 * 1024 * 1024),
+    Property::String("status_topic",
+                     "Retained online/offline status (also the last will); {storeid}, {instance}")
+        .defaultValue("stores/{storeid}/status"),
+    Property::String("command_topic", "Commands from the cloud, emitted as store.command events")
+        .defaultValue("stores/{storeid}/commands"),
+    Property::String("roster_topic", "Member roster updates, emitted as store.roster.update events")
+        .defaultValue("stores/{storeid}/roster"),
+    Property::Int("roster_chunk", "Members per store.roster.update event")
+        .defaultValue("1000")
+        .range(1, 100'000),
+    storegate::plugins::platform::kPseudonymizeProperty,
+    storegate::plugins::platform::kHmacKeyProperty,
+    storegate::plugins::platform::kPrivacyFieldsProperty,
+};
+
+constexpr storegate::sdk::PluginInfo kInfo{
+    .name = "platform_mqtt",
+    .version = "1.0.0",
+    .vendor = "storegate",
+    .description =
+        "Uplink to the brand's MQTT broker: events up as CloudEvents (acknowledged at "
+        "QoS 1), commands and the member roster down",
+    .kinds = SG_KIND_SINK | SG_KIND_SOURCE,
+    // Paho keeps process-wide state and threads: an old build is retired, not unloaded.
+    .flags = 0,
+    .properties = kProperties,
+};
+}  // namespace
+
+STOREGATE_PLUGIN(storegate::plugins::platform_mqtt::PlatformMqtt, kInfo)
