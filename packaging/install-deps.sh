@@ -10,7 +10,7 @@ packages=(
   librocksdb-dev libcpp-httplib-dev
   libyaml-cpp-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
-  mosquitto mosquitto-clients
+  mosquitto mosquitto-clients openssl
   libopencv-dev opencv-data opencv-doc libzxing-dev
   binutils
 )
