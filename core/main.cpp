@@ -22,11 +22,13 @@ constexpr int kExitFailure = 1;
 constexpr int kExitConfig = 2;
 
 void usage(std::ostream& out) {
-  out << "usage: storegated [--config FILE] [--check-config] [--list-plugins] [--version]\n"
+  out << "usage: storegated [--config FILE] [--check-config] [--list-plugins]\n"
+         "                  [--plugin-schema NAME] [--version]\n"
          "  --config FILE    gateway config (YAML); default /etc/storegate/storegate.yaml\n"
          "  --check-config   validate the config, including every plugin's settings, and exit:\n"
          "                   0 when valid, 2 with each error listed by its path\n"
          "  --list-plugins   list the plugins found in the plugin directories and exit\n"
+         "  --plugin-schema NAME  print the JSON Schema of plugin NAME's config and exit\n"
          "  --version        print the version and the plugin ABI range and exit\n"
          "signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the config file\n";
 }
@@ -46,14 +48,18 @@ void printErrors(const storegate::ConfigErrors& errors, const std::filesystem::p
   for (const auto& e : errors) std::cerr << "  " << e.text() << "\n";
 }
 
-int listPlugins(const std::filesystem::path& config_path) {
-  std::vector<std::filesystem::path> dirs = defaultPluginDirs();
+// The plugin directories the config names (when it loads), else the defaults.
+std::vector<std::filesystem::path> pluginDirsFor(const std::filesystem::path& config_path) {
   storegate::ConfigErrors errors;
   if (auto cfg = storegate::loadConfigFile(config_path, errors)) {
-    dirs = storegate::effectivePluginDirs(*cfg, dirs);
+    return storegate::effectivePluginDirs(*cfg, defaultPluginDirs());
   }
+  return defaultPluginDirs();
+}
+
+int listPlugins(const std::filesystem::path& config_path) {
   storegate::MemoryBuffer scratch;
-  storegate::PluginManager manager(dirs, {}, scratch);
+  storegate::PluginManager manager(pluginDirsFor(config_path), {}, scratch);
   for (const auto& [name, path] : manager.discover()) {
     std::string error;
     auto lib = storegate::PluginLibrary::open(path, error);
@@ -68,6 +74,31 @@ int listPlugins(const std::filesystem::path& config_path) {
     std::string fate;
     (void)lib->unload(fate);
   }
+  return kExitOk;
+}
+
+int pluginSchema(const std::filesystem::path& config_path, const std::string& plugin) {
+  storegate::MemoryBuffer scratch;
+  storegate::PluginManager manager(pluginDirsFor(config_path), {}, scratch);
+  const auto found = manager.discover();
+  const auto it = found.find(plugin);
+  if (it == found.end()) {
+    std::cerr << "storegated: no plugin '" << plugin << "' in the plugin directories (see "
+              << "--list-plugins)\n";
+    return kExitConfig;
+  }
+  std::string error;
+  auto lib = storegate::PluginLibrary::open(it->second, error);
+  if (!lib) {
+    std::cerr << "storegated: " << error << "\n";
+    return kExitConfig;
+  }
+  nlohmann::json schema = storegate::propertiesToJsonSchema(lib->info().properties);
+  schema["title"] = plugin;
+  schema["description"] = lib->info().description;
+  std::cout << schema.dump(2) << "\n";
+  std::string fate;
+  (void)lib->unload(fate);
   return kExitOk;
 }
 
@@ -141,6 +172,7 @@ int main(int argc, char** argv) {
   std::filesystem::path config_path = "/etc/storegate/storegate.yaml";
   bool check = false;
   bool list = false;
+  std::string schema_of;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--config" && i + 1 < argc) {
@@ -151,6 +183,8 @@ int main(int argc, char** argv) {
       check = true;
     } else if (arg == "--list-plugins") {
       list = true;
+    } else if (arg == "--plugin-schema" && i + 1 < argc) {
+      schema_of = argv[++i];
     } else if (arg == "--version") {
       std::cout << "storegated " STOREGATE_VERSION " (plugin ABI "
                 << storegate::abiVersionText(storegate::kHostAbiMin) << ".."
@@ -166,6 +200,7 @@ int main(int argc, char** argv) {
     }
   }
   if (list) return listPlugins(config_path);
+  if (!schema_of.empty()) return pluginSchema(config_path, schema_of);
   if (check) {
     storegate::ConfigErrors errors;
     if (!storegate::loadAndValidate(config_path, defaultPluginDirs(), errors)) {

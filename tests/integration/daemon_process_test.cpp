@@ -5,6 +5,8 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <nlohmann/json.hpp>
+
 #include "support/test_support.hpp"
 
 namespace storegate {
@@ -285,6 +287,26 @@ TEST_F(Daemon, ListPluginsShowsWhatIsInstalled) {
   EXPECT_EQ(code, 0);
   EXPECT_NE(out.find("hello\t1.0.0\tsource\tABI 1.0"), std::string::npos) << out;
   EXPECT_NE(out.find("file_sink\t1.0.0\tsink\tABI 1.0"), std::string::npos) << out;
+}
+
+// The committed plugin schemas (config/schemas/plugins) are what the plugins declare.
+TEST_F(Daemon, PublishedPluginSchemasMatchTheBuiltPlugins) {
+  const auto dir = test::sourceDir() / "config" / "schemas" / "plugins";
+  size_t checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().stem().string();
+    if (!std::filesystem::exists(test::pluginDir() / (name + ".so"))) continue;  // switched off
+    const auto [code, out] = test::runProgram(
+        test::storegatedPath(), {"--plugin-schema", name, "--config", writeConfig("hi").string()});
+    ASSERT_EQ(code, 0) << out;
+    EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json::parse(test::readFile(entry.path())))
+        << name << ": regenerate with storegated --plugin-schema " << name;
+    ++checked;
+  }
+  EXPECT_GE(checked, 8u);
+  const auto [code, out] = test::runProgram(test::storegatedPath(), {"--plugin-schema", "nope"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("no plugin 'nope'"), std::string::npos) << out;
 }
 
 }  // namespace storegate
