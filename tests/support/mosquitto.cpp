@@ -31,6 +31,7 @@ MosquittoBroker::MosquittoBroker(std::filesystem::path dir, bool persistence, co
        << "allow_anonymous true\n"
        << "user root\n"
        << "max_queued_messages 0\n"  // a test subscriber away for a while loses nothing
+       << "set_tcp_nodelay true\n"   // as cloud brokers run: see docs/plugins/platform_mqtt.md
        << "log_dest stdout\n";
   if (persistence) {
     conf << "persistence true\npersistence_location " << dir_.string() << "/\n"
