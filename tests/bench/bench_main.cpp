@@ -320,6 +320,49 @@ std::string fmt(double v, int digits = 0) {
 
 }  // namespace
 
+// Prints the uplinks' table; false if an event was lost.
+bool uplinkTable(const Args& a) {
+  bool ok = true;
+  const uint64_t uplink_events = a.quick ? 5'000 : 50'000;
+  std::vector<double> bq1, bq0, gq1, gq0, gb, mp50, mp99, bh, gh, hp50, hp99;
+  for (int i = 0; i < a.repeats; ++i) {
+    const UplinkResult u = uplinkRun(a.dir / "uplink", uplink_events, a.quick ? 1 : 5);
+    if (!u.ran) break;
+    ok = ok && u.complete;
+    bq1.push_back(u.bare_qos1);
+    bq0.push_back(u.bare_qos0);
+    gq1.push_back(u.gw_qos1);
+    gq0.push_back(u.gw_qos0);
+    gb.push_back(u.gw_batch100_qos1);
+    mp50.push_back(u.mqtt_p50_ms);
+    mp99.push_back(u.mqtt_p99_ms);
+    bh.push_back(u.bare_http);
+    gh.push_back(u.gw_http);
+    hp50.push_back(u.http_p50_ms);
+    hp99.push_back(u.http_p99_ms);
+  }
+  if (!bq1.empty()) {
+    std::cout << "\n| uplink (" << uplink_events
+              << " events, local Mosquitto / HTTP server) | events/s | bare client | ratio |\n"
+                 "|---|---|---|---|\n"
+              << "| platform_mqtt QoS 1, 1 event per message | " << fmt(median(gq1)) << " | "
+              << fmt(median(bq1)) << " msg/s (Paho, 1,000 in flight) | "
+              << fmt(median(gq1) / median(bq1), 2) << " |\n"
+              << "| platform_mqtt QoS 0, 1 event per message | " << fmt(median(gq0)) << " | "
+              << fmt(median(bq0)) << " msg/s | " << fmt(median(gq0) / median(bq0), 2) << " |\n"
+              << "| platform_mqtt QoS 1, 100 events per message | " << fmt(median(gb)) << " | | |\n"
+              << "| ↳ steady 1,000 events/s, emit → subscriber | p50 " << fmt(median(mp50), 2)
+              << " ms, p99 " << fmt(median(mp99), 2) << " ms | | |\n"
+              << "| platform_http, 500 events per POST | " << fmt(median(gh)) << " | "
+              << fmt(median(bh)) << " (cpp-httplib, same batches) | "
+              << fmt(median(gh) / median(bh), 2) << " |\n"
+              << "| ↳ steady 1,000 events/s, emit → server | p50 " << fmt(median(hp50), 2)
+              << " ms, p99 " << fmt(median(hp99), 2) << " ms | | |\n";
+  }
+
+  return ok;
+}
+
 int run(int argc, char** argv) {
   Args a;
   std::string cmdline = "storegate-bench";
@@ -341,7 +384,7 @@ int run(int argc, char** argv) {
       a.dir = argv[++i];
     else {
       std::cerr << "usage: storegate-bench [--quick] [--repeats N] [--drain-events N] "
-                   "[--tombstone-events N] [--dir DIR] [--scenario drain]\n";
+                   "[--tombstone-events N] [--dir DIR] [--scenario drain|uplink]\n";
       return 2;
     }
   }
@@ -365,6 +408,11 @@ int run(int argc, char** argv) {
               << r.write_amp << "\n";
     std::filesystem::remove_all(a.dir);
     return r.complete ? 0 : 1;
+  }
+  if (only == "uplink") {
+    const bool ok = uplinkTable(a);
+    std::filesystem::remove_all(a.dir);
+    return ok ? 0 : 1;
   }
   const uint64_t batch_total = a.quick ? 40'000 : 800'000;
   const uint64_t single_each = a.quick ? 50 : 300;
@@ -470,42 +518,7 @@ int run(int argc, char** argv) {
   }
 
   // 6. The cloud uplinks.
-  const uint64_t uplink_events = a.quick ? 5'000 : 50'000;
-  std::vector<double> bq1, bq0, gq1, gq0, gb, mp50, mp99, bh, gh, hp50, hp99;
-  for (int i = 0; i < a.repeats; ++i) {
-    const UplinkResult u = uplinkRun(a.dir / "uplink", uplink_events, a.quick ? 1 : 5);
-    if (!u.ran) break;
-    ok = ok && u.complete;
-    bq1.push_back(u.bare_qos1);
-    bq0.push_back(u.bare_qos0);
-    gq1.push_back(u.gw_qos1);
-    gq0.push_back(u.gw_qos0);
-    gb.push_back(u.gw_batch100_qos1);
-    mp50.push_back(u.mqtt_p50_ms);
-    mp99.push_back(u.mqtt_p99_ms);
-    bh.push_back(u.bare_http);
-    gh.push_back(u.gw_http);
-    hp50.push_back(u.http_p50_ms);
-    hp99.push_back(u.http_p99_ms);
-  }
-  if (!bq1.empty()) {
-    std::cout << "\n| uplink (" << uplink_events
-              << " events, local Mosquitto / HTTP server) | events/s | bare client | ratio |\n"
-                 "|---|---|---|---|\n"
-              << "| platform_mqtt QoS 1, 1 event per message | " << fmt(median(gq1)) << " | "
-              << fmt(median(bq1)) << " msg/s (Paho, 1,000 in flight) | "
-              << fmt(median(gq1) / median(bq1), 2) << " |\n"
-              << "| platform_mqtt QoS 0, 1 event per message | " << fmt(median(gq0)) << " | "
-              << fmt(median(bq0)) << " msg/s | " << fmt(median(gq0) / median(bq0), 2) << " |\n"
-              << "| platform_mqtt QoS 1, 100 events per message | " << fmt(median(gb)) << " | | |\n"
-              << "| ↳ steady 1,000 events/s, emit → subscriber | p50 " << fmt(median(mp50), 2)
-              << " ms, p99 " << fmt(median(mp99), 2) << " ms | | |\n"
-              << "| platform_http, 500 events per POST | " << fmt(median(gh)) << " | "
-              << fmt(median(bh)) << " (cpp-httplib, same batches) | "
-              << fmt(median(gh) / median(bh), 2) << " |\n"
-              << "| ↳ steady 1,000 events/s, emit → server | p50 " << fmt(median(hp50), 2)
-              << " ms, p99 " << fmt(median(hp99), 2) << " ms | | |\n";
-  }
+  ok = uplinkTable(a) && ok;
 
   std::cout << "\nWrite amplification (bytes RocksDB wrote to disk — WAL, flushes, compactions — "
                "per byte "
