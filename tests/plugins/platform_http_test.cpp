@@ -60,6 +60,14 @@ class FakeApi {
       res.set_content(R"({"version":"r1","members":[{"member_code":"M-1","member_id":"u-1"}]})",
                       "application/json");
     });
+    server_->Get("/v1/coupons", [](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_header_value("If-None-Match") == "\"c1\"") {
+        res.status = 304;
+        return;
+      }
+      res.set_header("ETag", "\"c1\"");
+      res.set_content(R"({"coupons":[{"code":"SAVE5","value":5}]})", "application/json");
+    });
     thread_ = std::thread([this] { server_->listen("127.0.0.1", port_); });
     test::waitUntil([&] { return server_->is_running(); }, 5s);
   }
@@ -284,19 +292,28 @@ TEST_F(PlatformHttpTest, WrongCredentialsAreRetriedNotDeadLettered) {
   EXPECT_NE(r->last_error.find("check auth.bearer_token"), std::string::npos) << r->last_error;
 }
 
-TEST_F(PlatformHttpTest, RosterIsPulledOnceUntilItChanges) {
+TEST_F(PlatformHttpTest, RosterAndCouponsArePulledOnceUntilTheyChange) {
   FakeApi api(port_);
-  ASSERT_OK(addUplink({{"roster_url", "http://127.0.0.1:" + std::to_string(port_) + "/v1/roster"},
+  const std::string base = "http://127.0.0.1:" + std::to_string(port_);
+  ASSERT_OK(addUplink({{"roster_url", base + "/v1/roster"},
+                       {"coupons_url", base + "/v1/coupons"},
                        {"pull_interval", "100ms"}}));
   ASSERT_TRUE(test::waitUntil([&] { return api.roster_gets_ >= 4; }));
   EXPECT_GE(metric("roster_unchanged"), 2) << "answered 304 to If-None-Match";
   EXPECT_EQ(metric("roster_updates"), 1);
+  EXPECT_EQ(metric("coupons_updates"), 1);
+  EXPECT_GE(metric("coupons_unchanged"), 1);
   const auto events = buffer_->readAfter(0, 10, 1 << 20);
-  ASSERT_EQ(events.size(), 1u);
+  ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].type, "store.roster.update");
   EXPECT_EQ(json::parse(events[0].data)["members"][0]["member_id"], "u-1");
-  // The roster is not posted back up.
-  ASSERT_TRUE(test::waitUntil([&] { return buffer_->cursor("cloud") == 1; }));
+  EXPECT_EQ(events[1].type, "store.coupons.update");
+  EXPECT_EQ(json::parse(events[1].data)["coupons"][0]["code"], "SAVE5");
+  const auto kept = rig_->buffer->get("cloud", "coupons");
+  ASSERT_TRUE(kept) << "coupons kept in plugin state";
+  EXPECT_EQ(json::parse(*kept)["coupons"][0]["value"], 5);
+  // Neither is posted back up.
+  ASSERT_TRUE(test::waitUntil([&] { return buffer_->cursor("cloud") == 2; }));
   EXPECT_EQ(api.posts_.load(), 0);
 }
 

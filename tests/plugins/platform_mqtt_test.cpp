@@ -167,6 +167,45 @@ TEST_F(PlatformMqttTest, ABrokerOutageLosesNothingAndKeepsOrder) {
   EXPECT_GE(metric("connect_failures"), 1);
 }
 
+TEST_F(PlatformMqttTest, ASilentlyDeadLinkIsNoticedByTheWatchdogAndNothingIsLost) {
+  broker_ = std::make_unique<test::MosquittoBroker>(dir_ / "broker");
+  test::MqttTestClient cloud(broker_->url(), "cloud-sub", "stores/store-1/events/#");
+  ASSERT_OK(addUplink({{"publish_timeout", "500ms"}, {"connect_timeout", "1s"}}));
+  emit("store.sensor.reading", R"({"n":1})");
+  ASSERT_TRUE(test::waitUntil([&] { return buffer_->cursor("cloud") == 1; }));
+
+  broker_->freeze();  // sockets stay open, nothing answers: no error, no FIN
+  emit("store.sensor.reading", R"({"n":2})");
+  ASSERT_TRUE(test::waitUntil([&] { return metric("publish_timeouts") >= 1; }, 5s));
+  EXPECT_EQ(health(), "degraded");
+  EXPECT_EQ(buffer_->cursor("cloud"), 1u) << "an unacknowledged event is not accepted";
+  broker_->thaw();
+
+  ASSERT_TRUE(test::waitUntil([&] { return buffer_->cursor("cloud") == 2; }, 20s));
+  ASSERT_TRUE(test::waitUntil([&] {
+    for (const auto& m : cloud.received())
+      if (json::parse(m.payload)["data"]["n"] == 2) return true;
+    return false;
+  }));
+  EXPECT_EQ(health(), "ok");
+}
+
+TEST_F(PlatformMqttTest, APersistentSessionKeepsCommandsSentWhileTheStoreWasAway) {
+  broker_ = std::make_unique<test::MosquittoBroker>(dir_ / "broker");
+  ASSERT_OK(addUplink());
+  ASSERT_TRUE(test::waitUntil([&] { return health() == "ok"; }));
+  ASSERT_OK(manager_->remove("cloud"));  // the router is off for a while
+  {
+    test::MqttTestClient cloud(broker_->url(), "cloud-pub", "");
+    cloud.publish("stores/store-1/commands", R"({"id":"c-9","name":"config.reload"})");
+  }
+  ASSERT_OK(addUplink());  // same client id, clean_session false
+  ASSERT_TRUE(test::waitUntil([&] { return buffer_->stats().last_sequence == 1; }));
+  const auto events = buffer_->readAfter(0, 10, 1 << 20);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].subject, "config.reload");
+}
+
 TEST_F(PlatformMqttTest, BatchesCarryManyEventsPerMessage) {
   broker_ = std::make_unique<test::MosquittoBroker>(dir_ / "broker");
   test::MqttTestClient cloud(broker_->url(), "cloud-sub", "stores/store-1/events/#");

@@ -49,7 +49,7 @@ MosquittoBroker::MosquittoBroker(std::filesystem::path dir, bool persistence, co
 }
 
 MosquittoBroker::~MosquittoBroker() {
-  if (process_) process_->signal(SIGKILL);
+  if (process_) process_->signal(SIGKILL);  // also ends a frozen broker
   process_.reset();
 }
 
@@ -66,6 +66,14 @@ void MosquittoBroker::start() {
     throw std::runtime_error("mosquitto did not listen on port " + std::to_string(port_) + ": " +
                              process_->output());
   }
+}
+
+void MosquittoBroker::freeze() {
+  if (process_) process_->signal(SIGSTOP);
+}
+
+void MosquittoBroker::thaw() {
+  if (process_) process_->signal(SIGCONT);
 }
 
 void MosquittoBroker::stop() {

@@ -31,6 +31,10 @@ class MosquittoBroker {
   void stop();
   // Starts again on the same port with the same config.
   void start();
+  // SIGSTOP / SIGCONT: the broker keeps its sockets open but answers nothing — a link
+  // that dies silently.
+  void freeze();
+  void thaw();
   [[nodiscard]] bool running() const { return process_ != nullptr; }
 
  private:
