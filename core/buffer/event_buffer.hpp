@@ -50,10 +50,14 @@ class EventBuffer {
   virtual void wakeAll() = 0;
 
   // Makes a sink known, so retention keeps what it has not acknowledged yet, even before
-  // its first commit. Idempotent.
+  // its first commit and across restarts (a persistent buffer remembers it). Idempotent.
   virtual void registerSink(std::string_view sink) = 0;
   // The sink no longer holds back retention (its cursor is kept for when it returns).
+  // Only for a sink that is gone from the config: a sink that failed to start, or is
+  // restarting, keeps holding its events.
   virtual void unregisterSink(std::string_view sink) = 0;
+  // The sinks holding back retention now.
+  [[nodiscard]] virtual std::vector<std::string> retainingSinks() = 0;
   // Sinks' cursors: the last sequence a sink acknowledged (0: nothing yet).
   [[nodiscard]] virtual uint64_t cursor(std::string_view sink) = 0;
   virtual Status commitCursor(std::string_view sink, uint64_t sequence) = 0;

@@ -66,6 +66,14 @@ void MemoryBuffer::unregisterSink(std::string_view sink) {
   active_[std::string(sink)] = false;
 }
 
+std::vector<std::string> MemoryBuffer::retainingSinks() {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, active] : active_)
+    if (active) out.push_back(name);
+  return out;
+}
+
 uint64_t MemoryBuffer::cursor(std::string_view sink) {
   std::lock_guard lock(mu_);
   const auto it = cursors_.find(sink);

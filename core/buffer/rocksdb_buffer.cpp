@@ -208,6 +208,10 @@ Status RocksBuffer::recover() {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cursors_cf_));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       cursors_[toString(it->key())] = sequenceFromKey(toString(it->value()));
+      // Every sink this buffer knows holds back retention from the start, before its
+      // plugin runs again: sinks start one after another, some fail to start, and none may
+      // lose what it has not acknowledged meanwhile.
+      active_sinks_.insert(toString(it->key()));
     }
   }
   for (auto [cf, counter] :
@@ -582,7 +586,17 @@ void RocksBuffer::wakeAll() {
 void RocksBuffer::registerSink(std::string_view sink) {
   std::lock_guard lock(cursor_mu_);
   active_sinks_.insert(std::string(sink));
-  cursors_.try_emplace(std::string(sink), 0);
+  if (cursors_.try_emplace(std::string(sink), 0).second) {
+    // Persist the new sink at cursor 0, so that a restart remembers it before its first
+    // acknowledgement. If this fails the sink is still known for this run.
+    (void)db_->Put(writeOptions(), cursors_cf_, rocksdb::Slice(sink.data(), sink.size()),
+                   sequenceKey(0));
+  }
+}
+
+std::vector<std::string> RocksBuffer::retainingSinks() {
+  std::lock_guard lock(cursor_mu_);
+  return {active_sinks_.begin(), active_sinks_.end()};
 }
 
 void RocksBuffer::unregisterSink(std::string_view sink) {

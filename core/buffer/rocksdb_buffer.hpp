@@ -56,6 +56,7 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   void wakeAll() override;
   void registerSink(std::string_view sink) override;
   void unregisterSink(std::string_view sink) override;
+  std::vector<std::string> retainingSinks() override;
   uint64_t cursor(std::string_view sink) override;
   Status commitCursor(std::string_view sink, uint64_t sequence) override;
   Status deadLetter(std::string_view sink, const Event& event, std::string_view reason) override;

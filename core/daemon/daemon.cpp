@@ -67,6 +67,17 @@ Status Daemon::start() {
           {{"store_id", config_.store_id},
            {"data_dir", config_.data_dir.string()},
            {"instances", std::to_string(config_.plugins.size())}});
+  // Sinks the buffer remembers hold back retention until they run again; one the config no
+  // longer runs (gone, or disabled) lets go now, or the buffer would keep its backlog forever.
+  std::set<std::string> configured;
+  for (const InstanceSpec& spec : config_.plugins)
+    if (spec.enabled) configured.insert(spec.name);
+  for (const std::string& sink : buffer_->retainingSinks()) {
+    if (configured.count(sink) != 0) continue;
+    buffer_->unregisterSink(sink);
+    logInfo("buffer", "sink no longer configured; its backlog is no longer retained for it",
+            {{"sink", sink}, {"cursor", std::to_string(buffer_->cursor(sink))}});
+  }
   size_t failed = 0, enabled = 0;
   for (const InstanceSpec& spec : config_.plugins) {
     if (!spec.enabled) continue;

@@ -83,6 +83,19 @@ void SinkWorker::run() {
   while (!stopping_.load()) {
     std::vector<Event> batch = nextBatch(cursor);
     if (batch.empty()) {
+      const BufferStats st = buffer_.stats();
+      if (st.last_sequence > cursor && (st.first_sequence == 0 || st.first_sequence > cursor + 1)) {
+        // Newer events exist but none after the cursor: the ones between were dropped
+        // (quota drop_oldest) before this sink acknowledged them. Say so and go on.
+        const uint64_t to = st.first_sequence == 0 ? st.last_sequence : st.first_sequence - 1;
+        logWarn("delivery", "events were dropped before this sink acknowledged them",
+                {{"sink", sink_name_},
+                 {"from", std::to_string(cursor + 1)},
+                 {"to", std::to_string(to)}});
+        skipped_.fetch_add(to - cursor);
+        advance(cursor, to);
+        continue;
+      }
       buffer_.waitForMore(cursor, std::chrono::milliseconds(200));
       continue;
     }

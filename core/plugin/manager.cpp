@@ -172,6 +172,10 @@ void PluginManager::stopEntry(Entry& entry) {
 }
 
 Status PluginManager::remove(const std::string& name) {
+  return removeInstance(name, true);
+}
+
+Status PluginManager::removeInstance(const std::string& name, bool release_retention) {
   std::lock_guard lifecycle(lifecycle_mu_);
   std::unique_ptr<Entry> entry;
   {
@@ -183,7 +187,7 @@ Status PluginManager::remove(const std::string& name) {
     entries_.erase(it);
   }
   stopEntry(*entry);
-  buffer_.unregisterSink(name);
+  if (release_retention) buffer_.unregisterSink(name);
   logInfo("plugin", "instance removed", {{"instance", name}});
   return Status::success();
 }
@@ -238,8 +242,8 @@ Status PluginManager::update(const InstanceSpec& spec) {
       if (s.code != SG_ERR_UNSUPPORTED) return s;
     }
   }
-  // Anything else: restart with the new spec.
-  (void)remove(spec.name);
+  // Anything else: restart with the new spec (its events stay held for it meanwhile).
+  (void)removeInstance(spec.name, false);
   if (!spec.enabled) {
     logInfo("plugin", "instance disabled", {{"instance", spec.name}});
     return Status::success();

@@ -64,7 +64,8 @@ class PluginManager {
   // Loads, creates and starts an instance. A plugin that fails is kept, in state
   // `failed` with its reason; the error is also returned.
   Status add(const InstanceSpec& spec);
-  // Stops, destroys and unloads an instance.
+  // Stops, destroys and unloads an instance; a sink's unacknowledged events no longer
+  // hold back retention (it is gone from the config).
   Status remove(const std::string& name);
   // Applies a changed spec: through reconfigure when every change is reloadable and the
   // plugin supports it, by hot swap when only the library changed, else by restart.
@@ -87,6 +88,7 @@ class PluginManager {
     std::unique_ptr<SinkWorker> worker;
   };
 
+  Status removeInstance(const std::string& name, bool release_retention);
   std::shared_ptr<PluginLibrary> openLibrary(const std::filesystem::path& path, std::string& error);
   std::optional<std::filesystem::path> locate(const InstanceSpec& spec, std::string& error) const;
   // Builds and creates (not starts) an instance of `lib` for `spec`.

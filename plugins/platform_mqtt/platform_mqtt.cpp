@@ -3,7 +3,6 @@
 #include <mqtt/async_client.h>
 
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "roster.hpp"  // platform_common
 
@@ -11,48 +10,14 @@ namespace storegate::plugins::platform_mqtt {
 
 namespace {
 using namespace std::chrono_literals;
-
-// Paho speaks tcp:// and ssl://; accept the mqtt:// and mqtts:// spellings brokers document.
-std::string pahoUrl(std::string url) {
-  if (url.rfind("mqtts://", 0) == 0) return "ssl://" + url.substr(8);
-  if (url.rfind("mqtt://", 0) == 0) return "tcp://" + url.substr(7);
-  return url;
-}
-
-bool isTls(const std::string& url) {
-  return url.rfind("ssl://", 0) == 0;
-}
 }  // namespace
 
 Settings Settings::from(const sdk::Config& c, const std::string& store_id) {
   Settings s;
-  s.broker_url = pahoUrl(c.getString("broker_url"));
-  if (s.broker_url.rfind("tcp://", 0) != 0 && !isTls(s.broker_url)) {
-    throw sdk::Error("broker_url '" + c.getString("broker_url") +
-                         "' must start with tcp://, ssl://, mqtt:// or mqtts://",
-                     SG_ERR_INVALID);
-  }
-  s.client_id = c.isSet("client_id") ? c.getString("client_id") : "storegate-" + store_id;
-  s.mqtt_version = c.getString("mqtt_version") == "5" ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
-  if (c.isSet("username")) s.username = c.getString("username");
-  if (c.isSet("password")) s.password = c.getString("password");
-  if (c.isSet("tls.ca_file")) s.ca_file = c.getString("tls.ca_file");
-  if (c.isSet("tls.cert_file")) s.cert_file = c.getString("tls.cert_file");
-  if (c.isSet("tls.key_file")) s.key_file = c.getString("tls.key_file");
-  if (s.cert_file.empty() != s.key_file.empty())
-    throw sdk::Error("tls.cert_file and tls.key_file go together: set both or neither",
-                     SG_ERR_INVALID);
-  s.verify = c.getBool("tls.verify");
+  s.link = mqtt_link::LinkSettings::from(c, "storegate-" + store_id);
+  s.link.clean_session = c.getBool("clean_session");
   s.qos = static_cast<int>(c.getInt("qos"));
-  s.clean_session = c.getBool("clean_session");
-  s.keepalive = c.getDuration("keepalive");
-  s.connect_timeout = c.getDuration("connect_timeout");
   s.publish_timeout = c.getDuration("publish_timeout");
-  s.min_backoff = c.getDuration("reconnect.min_backoff");
-  s.max_backoff = c.getDuration("reconnect.max_backoff");
-  if (s.max_backoff < s.min_backoff)
-    throw sdk::Error("reconnect.max_backoff must not be below reconnect.min_backoff",
-                     SG_ERR_INVALID);
   s.topic = c.getString("topic");
   s.batch_events = static_cast<size_t>(c.getInt("batch.max_events"));
   s.batch_bytes = c.getSize("batch.max_bytes");
@@ -80,171 +45,37 @@ PlatformMqtt::PlatformMqtt(sdk::Host host, const sdk::Config& config)
       topic_(settings_.topic, this->host().storeId(), this->host().instanceName()),
       status_topic_(fixedTopic(settings_.status_topic, this->host())),
       command_topic_(fixedTopic(settings_.command_topic, this->host())),
-      roster_topic_(fixedTopic(settings_.roster_topic, this->host())) {
+      roster_topic_(fixedTopic(settings_.roster_topic, this->host())),
+      link_(this->host(), settings_.link) {
   if (status_topic_.empty()) throw sdk::Error("status_topic must not be empty", SG_ERR_INVALID);
-
-  mqtt::create_options create(settings_.mqtt_version);
-  // Paho's own queue only holds what is in flight; the buffer keeps the rest.
-  create.set_max_buffered_messages(65535);
-  client_ = std::make_unique<mqtt::async_client>(settings_.broker_url, settings_.client_id, create,
-                                                 nullptr);
-
-  auto opts = std::make_unique<mqtt::connect_options>();
-  if (settings_.mqtt_version == MQTTVERSION_5) {
-    opts->set_mqtt_version(MQTTVERSION_5);
-    opts->set_clean_session(false);  // v5 uses clean start; Paho refuses both at once
-    opts->set_clean_start(settings_.clean_session);
-  } else {
-    opts->set_mqtt_version(MQTTVERSION_3_1_1);
-    opts->set_clean_session(settings_.clean_session);
-  }
-  opts->set_keep_alive_interval(
-      std::chrono::duration_cast<std::chrono::seconds>(settings_.keepalive));
-  opts->set_connect_timeout(
-      std::max(1s, std::chrono::duration_cast<std::chrono::seconds>(settings_.connect_timeout)));
-  opts->set_automatic_reconnect(false);  // the supervisor reconnects; see the header
-  opts->set_max_inflight(65535);
-  if (!settings_.username.empty()) opts->set_user_name(settings_.username);
-  if (!settings_.password.empty()) opts->set_password(settings_.password);
-  mqtt::will_options will(status_topic_, statusJson("offline", "connection lost"), 1, true);
-  opts->set_will(will);
-  if (isTls(settings_.broker_url)) {
-    mqtt::ssl_options ssl;
-    if (!settings_.ca_file.empty()) ssl.set_trust_store(settings_.ca_file);
-    if (!settings_.cert_file.empty()) {
-      ssl.set_key_store(settings_.cert_file);
-      ssl.set_private_key(settings_.key_file);
-    }
-    ssl.set_enable_server_cert_auth(settings_.verify);
-    ssl.set_verify(settings_.verify);
-    opts->set_ssl(ssl);
-  }
-  connect_options_ = std::move(opts);
-
-  // Callbacks only record and hand events to the host; they never call the client.
-  client_->set_connection_lost_handler([this](const std::string&) {
-    connected_ = false;
-    wake_.notify_all();
-  });
-  client_->set_message_callback([this](mqtt::const_message_ptr m) {
-    if (m) onMessage(m->get_topic(), m->to_string());
-  });
+  link_.setWill(status_topic_, statusJson("offline", "connection lost"));
+  link_.setOnlineStatus(status_topic_, statusJson("online", nullptr));
+  link_.subscribe(command_topic_, 1);
+  link_.subscribe(roster_topic_, 1);
+  link_.onMessage(
+      [this](const std::string& topic, const std::string& payload) { onMessage(topic, payload); });
 }
 
-PlatformMqtt::~PlatformMqtt() {
-  // The host called stop before destroy (or start never ran); only the threads are left.
-  stopping_ = true;
-  wake_.notify_all();
-  if (supervisor_.joinable()) supervisor_.join();
-}
+PlatformMqtt::~PlatformMqtt() = default;
 
 void PlatformMqtt::start() {
   stopping_ = false;
-  supervisor_ = std::thread([this] { supervise(); });
+  link_.start();
 }
 
 void PlatformMqtt::stop(std::chrono::milliseconds deadline) {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (supervisor_.joinable()) supervisor_.join();
-  if (client_) disconnect(std::clamp(deadline, 200ms, 2000ms), true);
+  stopping_ = true;
+  link_.stop(std::clamp(deadline, 200ms, 2000ms),
+             std::make_pair(status_topic_, statusJson("offline", "shutdown")));
 }
 
 std::string PlatformMqtt::statusJson(const char* status, const char* reason) const {
   nlohmann::json j{{"status", status},
                    {"storeid", host().storeId()},
                    {"instance", host().instanceName()},
-                   {"client_id", settings_.client_id}};
+                   {"client_id", settings_.link.client_id}};
   if (reason != nullptr) j["reason"] = reason;
   return j.dump();
-}
-
-void PlatformMqtt::problem(const std::string& message) {
-  std::lock_guard lock(mu_);
-  if (message != last_problem_) {
-    host().warn(message);
-    host().setError(message);
-  }
-  last_problem_ = message;
-}
-
-bool PlatformMqtt::connectOnce() {
-  try {
-    auto tok = client_->connect(*connect_options_);
-    if (!tok->wait_for(settings_.connect_timeout + 1s)) {
-      problem("no answer from " + settings_.broker_url + " within connect_timeout");
-      return false;
-    }
-    const auto subscribe = [&](const std::string& topic) {
-      if (topic.empty()) return;
-      if (!client_->subscribe(topic, 1)->wait_for(settings_.connect_timeout))
-        throw mqtt::exception(MQTTASYNC_FAILURE, "subscribe to '" + topic + "' timed out");
-    };
-    subscribe(command_topic_);
-    subscribe(roster_topic_);
-    auto online = client_->publish(status_topic_, statusJson("online", nullptr), 1, true);
-    if (!online->wait_for(settings_.publish_timeout))
-      throw mqtt::exception(MQTTASYNC_FAILURE, "status publish was not acknowledged");
-  } catch (const mqtt::exception& e) {
-    problem("cannot connect to " + settings_.broker_url + ": " + e.what());
-    return false;
-  }
-  {
-    std::lock_guard lock(mu_);
-    last_problem_.clear();
-  }
-  connected_ = true;
-  link_suspect_ = false;
-  host().gaugeSet("connected", 1);
-  host().info("connected to " + settings_.broker_url + " as " + settings_.client_id);
-  return true;
-}
-
-void PlatformMqtt::disconnect(std::chrono::milliseconds timeout, bool say_offline) {
-  const bool was = connected_.exchange(false);
-  try {
-    if (say_offline && was && client_->is_connected()) {
-      client_->publish(status_topic_, statusJson("offline", "shutdown"), 1, true)
-          ->wait_for(timeout);
-    }
-    if (client_->is_connected()) client_->disconnect(timeout)->wait_for(timeout + 500ms);
-  } catch (const mqtt::exception&) {
-    // Already gone: nothing to say goodbye to.
-  }
-  host().gaugeSet("connected", 0);
-}
-
-void PlatformMqtt::supervise() {
-  std::mt19937 rng(std::random_device{}());
-  auto backoff = settings_.min_backoff;
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    const bool healthy = connected_ && !link_suspect_ && client_->is_connected();
-    if (healthy) {
-      wake_.wait_for(lock, 1s);
-      continue;
-    }
-    lock.unlock();
-    if (connected_ || link_suspect_) {
-      host().warn(link_suspect_ ? "link looks dead (publish unacknowledged); reconnecting"
-                                : "connection to the broker lost; reconnecting");
-      disconnect(1s, false);
-    }
-    const bool ok = connectOnce();
-    lock.lock();
-    if (ok) {
-      backoff = settings_.min_backoff;
-      continue;
-    }
-    host().counterAdd("connect_failures");
-    // Full jitter: routers of a whole fleet must not reconnect in step after an outage.
-    std::uniform_int_distribution<int64_t> pick(backoff.count() / 2, backoff.count());
-    wake_.wait_for(lock, std::chrono::milliseconds(pick(rng)), [&] { return stopping_.load(); });
-    backoff = std::min(settings_.max_backoff, backoff * 2);
-  }
 }
 
 void PlatformMqtt::emitInbound(const std::vector<sdk::Event>& events, const char* what) {
@@ -257,8 +88,8 @@ void PlatformMqtt::emitInbound(const std::vector<sdk::Event>& events, const char
       return;
     }
     if (s != SG_ERR_BACKPRESSURE) {
-      problem(std::string("could not store a ") + what + " from the cloud (status " +
-              std::to_string(s) + ")");
+      link_.problem(std::string("could not store a ") + what + " from the cloud (status " +
+                    std::to_string(s) + ")");
       return;
     }
     std::this_thread::sleep_for(std::min(1000ms, 10ms * (attempt + 1)));
@@ -270,9 +101,9 @@ void PlatformMqtt::onMessage(const std::string& topic, const std::string& payloa
     const nlohmann::json cmd = nlohmann::json::parse(payload, nullptr, false);
     if (!cmd.is_object() || !cmd.contains("name") || !cmd["name"].is_string()) {
       host().counterAdd("commands_rejected");
-      problem("command on '" + topic +
-              "' refused: expected a JSON object with a string \"name\", got " +
-              std::to_string(payload.size()) + " bytes");
+      link_.problem("command on '" + topic +
+                    "' refused: expected a JSON object with a string \"name\", got " +
+                    std::to_string(payload.size()) + " bytes");
       return;
     }
     sdk::Event e;
@@ -288,7 +119,7 @@ void PlatformMqtt::onMessage(const std::string& topic, const std::string& payloa
       emitInbound(platform::rosterEvents(update, settings_.roster_chunk), "roster_updates");
     } catch (const sdk::Error& e) {
       host().counterAdd("roster_rejected");
-      problem(std::string("roster update refused: ") + e.what());
+      link_.problem(std::string("roster update refused: ") + e.what());
     }
   }
 }
@@ -301,7 +132,7 @@ struct PlatformMqtt::Message {
 };
 
 sdk::DeliveryOutcome PlatformMqtt::deliver(std::span<const sg_event> events) {
-  if (!connected_ || link_suspect_) return sdk::DeliveryOutcome::retry(0, settings_.min_backoff);
+  if (!link_.up()) return sdk::DeliveryOutcome::retry(0, settings_.link.min_backoff);
 
   // Plan the messages. Held-back events settle with the message before or after them.
   const int64_t now = host().nowUnixNs();
@@ -350,8 +181,8 @@ sdk::DeliveryOutcome PlatformMqtt::deliver(std::span<const sg_event> events) {
   std::string failure;
   try {
     for (const Message& m : messages) {
-      tokens.push_back(
-          client_->publish(m.topic, m.payload.data(), m.payload.size(), settings_.qos, false));
+      tokens.push_back(link_.client().publish(m.topic, m.payload.data(), m.payload.size(),
+                                              settings_.qos, false));
     }
   } catch (const mqtt::exception& e) {
     failure = std::string("publish failed: ") + e.what();
@@ -366,8 +197,7 @@ sdk::DeliveryOutcome PlatformMqtt::deliver(std::span<const sg_event> events) {
       if (!tokens[i]->wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(left))) {
         failure = "broker did not acknowledge within publish_timeout";
         host().counterAdd("publish_timeouts");
-        link_suspect_ = true;
-        wake_.notify_all();
+        link_.suspect();
         break;
       }
     } catch (const mqtt::exception& e) {
@@ -384,17 +214,15 @@ sdk::DeliveryOutcome PlatformMqtt::deliver(std::span<const sg_event> events) {
   host().counterAdd("events_published", static_cast<double>(published_events));
   if (expired > 0) host().counterAdd("events_expired", static_cast<double>(expired));
   if (!failure.empty()) {
-    problem(failure);
-    return sdk::DeliveryOutcome::retry(settled, settings_.min_backoff);
+    link_.problem(failure);
+    return sdk::DeliveryOutcome::retry(settled, settings_.link.min_backoff);
   }
   return sdk::DeliveryOutcome::all(events.size());
 }
 
 sg_health_level PlatformMqtt::health() {
-  if (connected_ && !link_suspect_) return SG_HEALTH_OK;
-  std::lock_guard lock(mu_);
-  host().setError(last_problem_.empty() ? "not connected to " + settings_.broker_url
-                                        : last_problem_);
+  if (link_.up()) return SG_HEALTH_OK;
+  host().setError(link_.lastProblem());
   return SG_HEALTH_DEGRADED;
 }
 

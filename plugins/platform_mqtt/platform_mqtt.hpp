@@ -5,47 +5,26 @@
 // Paho's own persistence — stays the truth. Source: commands and roster updates from the
 // cloud come down as events. The client is never called from its own callbacks; one
 // supervisor thread owns connecting, and reconnects with backoff when the link drops or
-// a publish goes unacknowledged past its deadline (a silently dead link).
+// a publish goes unacknowledged past its deadline (a silently dead link); see mqtt_link.hpp.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <storegate/sdk.hpp>
 #include <string>
-#include <thread>
 
+#include "mqtt_link.hpp"       // mqtt_common
 #include "outbound.hpp"        // platform_common
 #include "privacy.hpp"         // platform_common
 #include "pseudonymizer.hpp"   // platform_common
 #include "topic_template.hpp"  // platform_common
 
-namespace mqtt {
-class async_client;
-class connect_options;
-}  // namespace mqtt
-
 namespace storegate::plugins::platform_mqtt {
 
 struct Settings {
-  std::string broker_url;
-  std::string client_id;
-  int mqtt_version = 4;  // Paho's constant: 4 = 3.1.1, 5 = 5
-  std::string username;
-  std::string password;
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool verify = true;
+  mqtt_link::LinkSettings link;
   int qos = 1;
-  bool clean_session = false;
-  std::chrono::milliseconds keepalive{};
-  std::chrono::milliseconds connect_timeout{};
   std::chrono::milliseconds publish_timeout{};
-  std::chrono::milliseconds min_backoff{};
-  std::chrono::milliseconds max_backoff{};
   std::string topic;
   size_t batch_events = 1;
   size_t batch_bytes = 0;
@@ -70,13 +49,9 @@ class PlatformMqtt final : public sdk::Plugin {
  private:
   struct Message;  // one MQTT message and the events it carries
 
-  void supervise();
-  bool connectOnce();
-  void disconnect(std::chrono::milliseconds timeout, bool say_offline);
   void onMessage(const std::string& topic, const std::string& payload);
   void emitInbound(const std::vector<sdk::Event>& events, const char* what);
   [[nodiscard]] std::string statusJson(const char* status, const char* reason) const;
-  void problem(const std::string& message);
 
   const Settings settings_;
   const platform::Pseudonymizer pseudonymizer_;
@@ -85,15 +60,8 @@ class PlatformMqtt final : public sdk::Plugin {
   const std::string command_topic_;
   const std::string roster_topic_;
 
-  std::unique_ptr<mqtt::async_client> client_;
-  std::unique_ptr<mqtt::connect_options> connect_options_;
-  std::atomic<bool> connected_{false};
-  std::atomic<bool> link_suspect_{false};  // the watchdog asks for a reconnect
+  mqtt_link::MqttLink link_;
   std::atomic<bool> stopping_{false};
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::string last_problem_;  // under mu_
-  std::thread supervisor_;
 };
 
 }  // namespace storegate::plugins::platform_mqtt

@@ -4,23 +4,7 @@
 namespace {
 using storegate::sdk::Property;
 
-constexpr sg_str kVersions[] = {SG_STR("3.1.1"), SG_STR("5")};
-
-constexpr sg_property kProperties[] = {
-    Property::String("broker_url",
-                     "The cloud broker: tcp://host:1883, ssl://host:8883 (mqtt:// and mqtts:// "
-                     "also accepted)")
-        .required(),
-    Property::String("client_id", "MQTT client id; default storegate-<storeid>"),
-    Property::Enum("mqtt_version", "Protocol version", kVersions, 2).defaultValue("3.1.1"),
-    Property::String("username", "Broker user name"),
-    Property::String("password", "Broker password").secret(),
-    Property::String("tls.ca_file", "PEM file of the CA(s) that signed the broker's certificate")
-        .path(),
-    Property::String("tls.cert_file", "PEM client certificate (with tls.key_file)").path(),
-    Property::String("tls.key_file", "PEM private key of the client certificate").path(),
-    Property::Bool("tls.verify", "Verify the broker's certificate and host name")
-        .defaultValue("true"),
+constexpr auto kOwn = std::to_array<sg_property>({
     Property::Int("qos",
                   "1: an event counts as sent when the broker acknowledged it; 0: once written "
                   "to the socket (may be lost)")
@@ -30,22 +14,10 @@ constexpr sg_property kProperties[] = {
                    "Start each connection without the broker's stored session (commands sent "
                    "while offline are then lost)")
         .defaultValue("false"),
-    Property::Duration("keepalive", "MQTT keep-alive: a silent link is noticed within 1.5x this")
-        .defaultValue("30s")
-        .range(1000, 3'600'000),
-    Property::Duration("connect_timeout", "How long one connection attempt may take")
-        .defaultValue("10s")
-        .range(1000, 120'000),
     Property::Duration("publish_timeout",
                        "A publish unacknowledged this long marks the link dead (reconnect)")
         .defaultValue("10s")
         .range(100, 600'000),
-    Property::Duration("reconnect.min_backoff", "First wait before reconnecting")
-        .defaultValue("1s")
-        .range(10, 600'000),
-    Property::Duration("reconnect.max_backoff", "Longest wait between reconnect attempts")
-        .defaultValue("60s")
-        .range(10, 3'600'000),
     Property::String("topic",
                      "Event topic template: {storeid}, {type}, {source}, {subject}, {instance}")
         .defaultValue("stores/{storeid}/events/{type}"),
@@ -70,7 +42,9 @@ constexpr sg_property kProperties[] = {
     storegate::plugins::platform::kPseudonymizeProperty,
     storegate::plugins::platform::kHmacKeyProperty,
     storegate::plugins::platform::kPrivacyFieldsProperty,
-};
+});
+constexpr auto kProperties =
+    storegate::plugins::mqtt_link::concat(storegate::plugins::mqtt_link::kLinkProperties, kOwn);
 
 constexpr storegate::sdk::PluginInfo kInfo{
     .name = "platform_mqtt",

@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "support/test_support.hpp"
@@ -132,6 +133,31 @@ TEST_F(RocksBufferTest, RetentionFollowsTheSlowestActiveSink) {
   b->unregisterSink("slow");  // removed from the config: no longer holds data back
   b->maintain();
   EXPECT_EQ(b->stats().first_sequence, 9u);
+}
+
+// After a restart, sinks start one by one and some fail to start: until the config says
+// a sink is gone, what it has not acknowledged stays, even if it never acknowledged anything.
+TEST_F(RocksBufferTest, AfterARestartEveryKnownSinkHoldsItsEventsBeforeItRunsAgain) {
+  {
+    auto b = open();
+    b->registerSink("local");
+    b->registerSink("cloud");  // never acknowledges anything before the restart
+    auto ten = events(10);
+    ASSERT_TRUE(b->append(ten).ok());
+    ASSERT_TRUE(b->commitCursor("local", 4).ok());
+  }
+  auto b = open();
+  b->registerSink("local");  // the cloud sink has not started (yet)
+  ASSERT_TRUE(b->commitCursor("local", 10).ok());
+  b->maintain();
+  EXPECT_EQ(b->readAfter(0, 100, 1 << 20).size(), 10u) << "held for the cloud sink";
+  const auto held = b->retainingSinks();
+  EXPECT_EQ(std::set<std::string>(held.begin(), held.end()),
+            (std::set<std::string>{"cloud", "local"}));
+
+  b->unregisterSink("cloud");  // the config no longer has it
+  b->maintain();
+  EXPECT_TRUE(b->readAfter(0, 100, 1 << 20).empty());
 }
 
 TEST_F(RocksBufferTest, NothingIsTrimmedWhileNoSinkIsConfigured) {
