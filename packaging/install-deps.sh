@@ -11,7 +11,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   mosquitto mosquitto-clients openssl
-  libopencv-dev opencv-data opencv-doc libzxing-dev
+  libopencv-dev opencv-data opencv-doc libzxing-dev libmodbus-dev
   binutils
 )
 

@@ -120,6 +120,8 @@ class PlatformHttpTest : public ::testing::Test {
                                              test::testBufferOptions(Durability::None));
     buffer_ = rig_->buffer.get();
     manager_ = rig_->manager.get();
+    // A sink that never acknowledges: what the uplink passed stays for the test to read.
+    buffer_->registerSink("test_reader");
   }
   void TearDown() override { rig_.reset(); }
 
