@@ -22,6 +22,7 @@
 #include "event/codec.hpp"
 #include "plugin/manager.hpp"
 #include "pos_bench.hpp"
+#include "sensor_bench.hpp"
 #include "uplink_bench.hpp"
 
 namespace storegate::bench {
@@ -320,6 +321,25 @@ std::string fmt(double v, int digits = 0) {
 
 }  // namespace
 
+// Prints sensor_mqtt's row; false if a message was lost.
+bool sensorTable(const Args& a) {
+  const uint64_t messages = a.quick ? 20'000 : 200'000;
+  std::vector<double> bare, plugin;
+  bool ok = true;
+  for (int i = 0; i < a.repeats; ++i) {
+    const SensorResult r = sensorRun(a.dir / "sensor", messages);
+    if (!r.ran) return true;
+    ok = ok && r.complete;
+    bare.push_back(r.bare_mps);
+    plugin.push_back(r.plugin_mps);
+  }
+  std::cout << "\n| sensors (" << messages << " QoS 0 messages, local Mosquitto) | messages/s | "
+            << "bare subscriber | ratio |\n|---|---|---|---|\n"
+            << "| sensor_mqtt → readings in the synced buffer | " << fmt(median(plugin)) << " | "
+            << fmt(median(bare)) << " | " << fmt(median(plugin) / median(bare), 2) << " |\n";
+  return ok;
+}
+
 // Prints the uplinks' table; false if an event was lost.
 bool uplinkTable(const Args& a) {
   bool ok = true;
@@ -384,7 +404,7 @@ int run(int argc, char** argv) {
       a.dir = argv[++i];
     else {
       std::cerr << "usage: storegate-bench [--quick] [--repeats N] [--drain-events N] "
-                   "[--tombstone-events N] [--dir DIR] [--scenario drain|uplink]\n";
+                   "[--tombstone-events N] [--dir DIR] [--scenario drain|uplink|sensor]\n";
       return 2;
     }
   }
@@ -409,8 +429,8 @@ int run(int argc, char** argv) {
     std::filesystem::remove_all(a.dir);
     return r.complete ? 0 : 1;
   }
-  if (only == "uplink") {
-    const bool ok = uplinkTable(a);
+  if (only == "uplink" || only == "sensor") {
+    const bool ok = only == "uplink" ? uplinkTable(a) : sensorTable(a);
     std::filesystem::remove_all(a.dir);
     return ok ? 0 : 1;
   }
@@ -519,6 +539,9 @@ int run(int argc, char** argv) {
 
   // 6. The cloud uplinks.
   ok = uplinkTable(a) && ok;
+
+  // 7. Sensors over local MQTT.
+  ok = sensorTable(a) && ok;
 
   std::cout << "\nWrite amplification (bytes RocksDB wrote to disk — WAL, flushes, compactions — "
                "per byte "
