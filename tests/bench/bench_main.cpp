@@ -20,6 +20,7 @@
 #include "buffer/rocksdb_buffer.hpp"
 #include "common/log.hpp"
 #include "event/codec.hpp"
+#include "member_code_bench.hpp"
 #include "plugin/manager.hpp"
 #include "pos_bench.hpp"
 #include "sensor_bench.hpp"
@@ -321,6 +322,30 @@ std::string fmt(double v, int digits = 0) {
 
 }  // namespace
 
+// Prints member_code's decoder rows; false if a code was missed or invented.
+bool memberCodeTable(const Args& a) {
+  std::vector<double> with, empty, convert, video;
+  bool ok = true;
+  for (int i = 0; i < a.repeats; ++i) {
+    const MemberCodeResult r = memberCodeRun(a.quick ? 30 : 200, a.dir / "member_code");
+    ok = ok && r.complete;
+    with.push_back(r.fps_with_code);
+    empty.push_back(r.fps_empty);
+    convert.push_back(r.fps_convert_only);
+    video.push_back(r.fps_video);
+  }
+  std::cout << "\n| member_code decoder, 640×480 BGR frames, one core | frames/s | ratio to "
+               "BGR→gray alone |\n|---|---|---|\n"
+            << "| a QR code in view | " << fmt(median(with)) << " | "
+            << fmt(median(with) / median(convert), 3) << " |\n"
+            << "| no code in view | " << fmt(median(empty)) << " | "
+            << fmt(median(empty) / median(convert), 3) << " |\n"
+            << "| BGR→gray conversion alone (floor) | " << fmt(median(convert)) << " | 1 |\n"
+            << "| whole input: MJPEG video file read by OpenCV + decoded | " << fmt(median(video))
+            << " | " << fmt(median(video) / median(convert), 3) << " |\n";
+  return ok;
+}
+
 // Prints sensor_mqtt's row; false if a message was lost.
 bool sensorTable(const Args& a) {
   const uint64_t messages = a.quick ? 20'000 : 200'000;
@@ -403,8 +428,9 @@ int run(int argc, char** argv) {
     else if (s == "--dir" && i + 1 < argc)
       a.dir = argv[++i];
     else {
-      std::cerr << "usage: storegate-bench [--quick] [--repeats N] [--drain-events N] "
-                   "[--tombstone-events N] [--dir DIR] [--scenario drain|uplink|sensor]\n";
+      std::cerr
+          << "usage: storegate-bench [--quick] [--repeats N] [--drain-events N] "
+             "[--tombstone-events N] [--dir DIR] [--scenario drain|uplink|sensor|member_code]\n";
       return 2;
     }
   }
@@ -429,8 +455,10 @@ int run(int argc, char** argv) {
     std::filesystem::remove_all(a.dir);
     return r.complete ? 0 : 1;
   }
-  if (only == "uplink" || only == "sensor") {
-    const bool ok = only == "uplink" ? uplinkTable(a) : sensorTable(a);
+  if (only == "uplink" || only == "sensor" || only == "member_code") {
+    const bool ok = only == "uplink"   ? uplinkTable(a)
+                    : only == "sensor" ? sensorTable(a)
+                                       : memberCodeTable(a);
     std::filesystem::remove_all(a.dir);
     return ok ? 0 : 1;
   }
@@ -542,6 +570,9 @@ int run(int argc, char** argv) {
 
   // 7. Sensors over local MQTT.
   ok = sensorTable(a) && ok;
+
+  // 8. Member codes in camera frames.
+  ok = memberCodeTable(a) && ok;
 
   std::cout << "\nWrite amplification (bytes RocksDB wrote to disk — WAL, flushes, compactions — "
                "per byte "
