@@ -183,6 +183,47 @@ void readLog(Reader& r, const nlohmann::json& log, LogOptions& out) {
   out.console = r.boolean(log, "log", "console", true);
 }
 
+void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
+  if (admin.is_null()) return;
+  if (!admin.is_object()) {
+    r.errors().push_back({"admin", "must be a mapping"});
+    return;
+  }
+  const std::string p = "admin";
+  r.unknownKeys(admin, p,
+                {"enabled", "listen", "tokens_file", "audit_file", "max_body", "threads", "queue",
+                 "timeout", "rate_per_second", "burst", "tls"});
+  out.enabled = r.boolean(admin, p, "enabled", true);
+  out.listen = r.string(admin, p, "listen", out.listen);
+  if (out.listen.rfind(':') == std::string::npos || out.listen.rfind(':') == 0)
+    r.errors().push_back({"admin.listen", "'" + out.listen + "' must be host:port"});
+  const std::string tokens = r.string(admin, p, "tokens_file", "");
+  if (!tokens.empty()) out.tokens_file = r.pathValue(tokens);
+  const std::string audit = r.string(admin, p, "audit_file", "");
+  if (!audit.empty()) out.audit_file = r.pathValue(audit);
+  out.max_body = r.size(admin, p, "max_body", out.max_body);
+  out.threads = static_cast<int>(r.integer(admin, p, "threads", out.threads, 1, 64));
+  out.queue = static_cast<int>(r.integer(admin, p, "queue", out.queue, 1, 1024));
+  out.timeout = r.duration(admin, p, "timeout", out.timeout);
+  out.burst = static_cast<int>(r.integer(admin, p, "burst", out.burst, 1, 100000));
+  if (admin.contains("rate_per_second")) {
+    const auto& v = admin["rate_per_second"];
+    if (!v.is_number() || v.get<double>() <= 0)
+      r.errors().push_back({"admin.rate_per_second", "must be a positive number"});
+    else
+      out.rate_per_second = v.get<double>();
+  }
+  if (admin.contains("tls")) {
+    const auto& tls = admin["tls"];
+    r.unknownKeys(tls, "admin.tls", {"cert_file", "key_file", "client_ca_file"});
+    out.tls_cert = r.pathValue(r.string(tls, "admin.tls", "cert_file", ""));
+    out.tls_key = r.pathValue(r.string(tls, "admin.tls", "key_file", ""));
+    out.tls_client_ca = r.pathValue(r.string(tls, "admin.tls", "client_ca_file", ""));
+    if (out.tls_cert.empty() != out.tls_key.empty())
+      r.errors().push_back({"admin.tls", "cert_file and key_file go together"});
+  }
+}
+
 QuotaPolicy readPolicy(Reader& r, const std::string& path, const nlohmann::json& v) {
   if (v == "block") return QuotaPolicy::Block;
   if (v != "drop_oldest")
@@ -338,7 +379,8 @@ std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
     return std::nullopt;
   }
   Reader r(base_dir, errors);
-  r.unknownKeys(root, "", {"store_id", "data_dir", "plugin_dirs", "log", "buffer", "plugins"});
+  r.unknownKeys(root, "",
+                {"store_id", "data_dir", "plugin_dirs", "log", "buffer", "admin", "plugins"});
   GatewayConfig cfg;
   cfg.store_id = r.string(root, "", "store_id", "", true);
   if (root.contains("store_id") && root["store_id"].is_string() && cfg.store_id.empty()) {
@@ -361,6 +403,9 @@ std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
   }
   readLog(r, root.value("log", nlohmann::json()), cfg.log);
   readBuffer(r, root.value("buffer", nlohmann::json()), cfg.buffer);
+  readAdmin(r, root.value("admin", nlohmann::json()), cfg.admin);
+  if (cfg.admin.tokens_file.empty()) cfg.admin.tokens_file = cfg.data_dir / "admin-tokens";
+  if (cfg.admin.audit_file.empty()) cfg.admin.audit_file = cfg.data_dir / "audit.log";
   readPlugins(r, root.value("plugins", nlohmann::json()), cfg.plugins);
   if (errors.size() != before) return std::nullopt;
   return cfg;

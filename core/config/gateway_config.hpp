@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_options.hpp"
 #include "buffer/buffer_options.hpp"
 #include "common/log.hpp"
 #include "config/config_error.hpp"
@@ -39,6 +40,7 @@ struct GatewayConfig {
   std::vector<std::filesystem::path> plugin_dirs;
   LogOptions log;
   BufferOptions buffer;
+  AdminOptions admin;
   std::vector<InstanceSpec> plugins;
   std::filesystem::path source_file;
 };

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "admin/admin_server.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
 
@@ -17,7 +18,14 @@ std::optional<GatewayConfig> loadAndValidate(const std::filesystem::path& file,
                                              const std::vector<std::filesystem::path>& defaults,
                                              ConfigErrors& errors) {
   auto config = loadConfigFile(file, errors);
-  if (!config) return std::nullopt;
+  if (!config || !validatePlugins(*config, defaults, errors)) return std::nullopt;
+  return config;
+}
+
+bool validatePlugins(const GatewayConfig& config_in,
+                     const std::vector<std::filesystem::path>& defaults, ConfigErrors& errors) {
+  const GatewayConfig* config = &config_in;
+  const size_t before = errors.size();
   MemoryBuffer scratch;
   Ingest ingest(scratch, config->store_id);
   PluginManager checker(effectivePluginDirs(*config, defaults),
@@ -27,8 +35,7 @@ std::optional<GatewayConfig> loadAndValidate(const std::filesystem::path& file,
     ConfigErrors found = checker.validate(spec);
     errors.insert(errors.end(), found.begin(), found.end());
   }
-  if (!errors.empty()) return std::nullopt;
-  return config;
+  return errors.size() == before;
 }
 
 Daemon::Daemon(GatewayConfig config, std::vector<std::filesystem::path> default_plugin_dirs)
@@ -83,6 +90,15 @@ Status Daemon::start() {
     if (!spec.enabled) continue;
     ++enabled;
     if (!plugins_->add(spec).ok()) ++failed;
+  }
+  started_ns_ = wallClockNs();
+  if (config_.admin.enabled) {
+    admin_ = std::make_unique<admin::AdminServer>(*this, config_.admin);
+    if (Status s = admin_->start(); !s.ok()) {
+      // Data collection goes on without it; the operator must hear of it.
+      logError("admin", s.message);
+      admin_.reset();
+    }
   }
   logInfo("daemon", "started",
           {{"running", std::to_string(enabled - failed)}, {"failed", std::to_string(failed)}});
@@ -189,6 +205,7 @@ void Daemon::reload(const GatewayConfig& next) {
 }
 
 void Daemon::stop() {
+  admin_.reset();  // no API call may race the shutdown
   if (!plugins_) return;
   plugins_->stopAll(std::chrono::seconds(5));
   buffer_->wakeAll();

@@ -15,6 +15,10 @@
 
 namespace storegate {
 
+namespace admin {
+class AdminServer;
+}
+
 class Daemon {
  public:
   // `default_plugin_dirs` apply when the config names none.
@@ -35,6 +39,11 @@ class Daemon {
   [[nodiscard]] EventBuffer& buffer() { return *buffer_; }
   [[nodiscard]] const GatewayConfig& config() const { return config_; }
   [[nodiscard]] const MetricsRegistry& metrics() const { return metrics_; }
+  [[nodiscard]] RocksBuffer* rocks() { return rocks_.get(); }  // null with a memory buffer
+  [[nodiscard]] const std::vector<std::filesystem::path>& pluginDirs() const {
+    return plugin_dirs_;
+  }
+  [[nodiscard]] int64_t startedUnixNs() const { return started_ns_; }
   // One log line with the buffer's and the sinks' figures, for operators reading logs.
   void logStats();
 
@@ -50,6 +59,8 @@ class Daemon {
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<PluginManager> plugins_;
   MetricsRegistry metrics_;
+  int64_t started_ns_ = 0;
+  std::unique_ptr<admin::AdminServer> admin_;
 };
 
 // The plugin directories a config uses: its own, or the defaults.
@@ -59,6 +70,11 @@ class Daemon {
 // Loads and fully validates a config file (including every instance's config against its
 // plugin's properties). Prints each error as `path: message` to `err`. Returns the config
 // when it is valid.
+// Checks every enabled instance of a parsed config against its plugin's properties.
+[[nodiscard]] bool validatePlugins(const GatewayConfig& config,
+                                   const std::vector<std::filesystem::path>& default_plugin_dirs,
+                                   ConfigErrors& errors);
+
 [[nodiscard]] std::optional<GatewayConfig> loadAndValidate(
     const std::filesystem::path& file,
     const std::vector<std::filesystem::path>& default_plugin_dirs, ConfigErrors& errors);

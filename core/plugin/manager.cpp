@@ -171,6 +171,44 @@ void PluginManager::stopEntry(Entry& entry) {
   retire(inst, fate);
 }
 
+Status PluginManager::stopInstance(const std::string& name) {
+  std::lock_guard lifecycle(lifecycle_mu_);
+  Entry* entry = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = entries_.find(name);
+    if (it == entries_.end())
+      return Status::error(SG_ERR_NOT_FOUND, "no instance named '" + name + "'");
+    entry = it->second.get();
+  }
+  {
+    std::lock_guard slot(entry->slot->mu);
+    if (!entry->slot->instance || entry->slot->instance->state() != InstanceState::Running)
+      return Status::invalid("instance '" + name + "' is not running");
+  }
+  stopEntry(*entry);
+  logInfo("plugin", "instance stopped on request", {{"instance", name}});
+  return Status::success();
+}
+
+Status PluginManager::startInstance(const std::string& name) {
+  InstanceSpec spec;
+  {
+    std::lock_guard lifecycle(lifecycle_mu_);
+    std::lock_guard lock(mu_);
+    const auto it = entries_.find(name);
+    if (it == entries_.end())
+      return Status::error(SG_ERR_NOT_FOUND, "no instance named '" + name + "'");
+    std::lock_guard slot(it->second->slot->mu);
+    const auto& inst = it->second->slot->instance;
+    if (inst && inst->state() == InstanceState::Running)
+      return Status::invalid("instance '" + name + "' is already running");
+    spec = it->second->spec;
+  }
+  (void)removeInstance(name, false);  // its backlog stays held meanwhile
+  return add(spec);
+}
+
 Status PluginManager::remove(const std::string& name) {
   return removeInstance(name, true);
 }
@@ -430,6 +468,7 @@ InstanceReport PluginManager::report(const Entry& entry) const {
     const sg_health_level h = inst->health();
     r.health = h == SG_HEALTH_OK ? "ok" : h == SG_HEALTH_DEGRADED ? "degraded" : "failing";
   }
+  if (!inst) r.state = "stopped";
   if (entry.worker) {
     r.delivered = entry.worker->delivered();
     r.dead_lettered = entry.worker->deadLettered();

@@ -70,6 +70,11 @@ class PluginManager {
   // Applies a changed spec: through reconfigure when every change is reloadable and the
   // plugin supports it, by hot swap when only the library changed, else by restart.
   Status update(const InstanceSpec& spec);
+  // Stops a running instance but keeps it (state "stopped"; a sink's backlog stays held).
+  // SG_ERR_INVALID when it is not running.
+  Status stopInstance(const std::string& name);
+  // Starts a stopped or failed instance again from its spec. SG_ERR_INVALID when running.
+  Status startInstance(const std::string& name);
   // Blue/green to a new build of the instance's plugin at `library` (a new path).
   SwapReport hotSwap(const std::string& name, const std::filesystem::path& library);
 

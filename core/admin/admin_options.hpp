@@ -1,0 +1,27 @@
+// The admin API's listener and its bounds (the `admin:` section of the config).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace storegate {
+
+struct AdminOptions {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:8470";  // loopback unless configured
+  std::filesystem::path tokens_file;      // default <data_dir>/admin-tokens (0600)
+  std::filesystem::path audit_file;       // default <data_dir>/audit.log
+  uint64_t max_body = 1 << 20;
+  int threads = 4;
+  int queue = 16;
+  std::chrono::milliseconds timeout{10'000};  // socket and keep-alive
+  double rate_per_second = 20;                // per client address
+  int burst = 40;
+  std::filesystem::path tls_cert;  // both set: HTTPS
+  std::filesystem::path tls_key;
+  std::filesystem::path tls_client_ca;  // set: client certificates required
+};
+
+}  // namespace storegate

@@ -1,0 +1,195 @@
+#include "admin/admin_server.hpp"
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include <iostream>
+
+#include "common/log.hpp"
+
+namespace storegate::admin {
+
+namespace {
+
+void send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& r) {
+  resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+  resp.setContentType(r.content_type);
+  for (const auto& [k, v] : r.headers) resp.set(k, v);
+  resp.setContentLength(static_cast<std::streamsize>(r.body.size()));
+  resp.send() << r.body;
+}
+
+class Handler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  Handler(AdminServer& server, uint64_t max_body) : server_(server), max_body_(max_body) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) override {
+    if (req.getChunkedTransferEncoding()) {
+      send(resp, ApiResponse::error(411, "length_required",
+                                    "chunked request bodies are refused; send a Content-Length"));
+      return;
+    }
+    if (req.has("Content-Encoding") && req.get("Content-Encoding") != "identity") {
+      send(resp, ApiResponse::error(415, "unsupported_encoding",
+                                    "compressed request bodies are refused"));
+      return;
+    }
+    if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
+      send(resp,
+           ApiResponse::error(413, "too_large",
+                              "body of " + std::to_string(req.getContentLength64()) +
+                                  " bytes exceeds admin.max_body " + std::to_string(max_body_)));
+      return;
+    }
+    ApiRequest r;
+    r.method = req.getMethod();
+    r.client = req.clientAddress().host().toString();
+    try {
+      const Poco::URI uri(req.getURI());
+      r.path = uri.getPath();
+      for (const auto& [k, v] : uri.getQueryParameters()) r.query[k] = v;
+    } catch (const Poco::Exception&) {
+      send(resp, ApiResponse::error(400, "bad_uri", "the request URI cannot be parsed"));
+      return;
+    }
+    // A decoded path must not carry control characters (CRLF smuggled as %0D%0A).
+    for (const char c : r.path) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        send(resp, ApiResponse::error(400, "bad_uri", "control characters in the path"));
+        return;
+      }
+    }
+    if (req.hasContentLength() && req.getContentLength64() > 0) {
+      r.body.resize(static_cast<size_t>(req.getContentLength64()));
+      req.stream().read(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+      if (static_cast<size_t>(req.stream().gcount()) != r.body.size()) {
+        send(resp, ApiResponse::error(400, "truncated", "the body ended before Content-Length"));
+        return;
+      }
+    }
+    send(resp, server_.handle(r, req.get("Authorization", "")));
+  }
+
+ private:
+  AdminServer& server_;
+  uint64_t max_body_;
+};
+
+class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Factory(AdminServer& server, uint64_t max_body) : server_(server), max_body_(max_body) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new Handler(server_, max_body_);
+  }
+
+ private:
+  AdminServer& server_;
+  uint64_t max_body_;
+};
+
+}  // namespace
+
+AdminServer::AdminServer(Daemon& daemon, AdminOptions options)
+    : options_(std::move(options)),
+      api_(daemon),
+      limiter_(options_.rate_per_second, options_.burst),
+      audit_(options_.audit_file) {}
+
+AdminServer::~AdminServer() {
+  stop();
+}
+
+Status AdminServer::start() {
+  std::string error, first;
+  tokens_ = TokenStore::open(options_.tokens_file, error, &first);
+  if (!tokens_) return Status::failed("admin API: " + error);
+  if (!first.empty()) {
+    // Printed once, to the terminal only (not to log files): only its hash is kept.
+    std::cerr << "storegated: first admin token (shown once, stored hashed in "
+              << options_.tokens_file.string() << "):\n  " << first << "\n";
+    logInfo("admin", "first admin token created", {{"file", options_.tokens_file.string()}});
+  }
+  auto* params = new Poco::Net::HTTPServerParams();
+  params->setMaxThreads(options_.threads);
+  params->setMaxQueued(options_.queue);
+  params->setTimeout(Poco::Timespan(options_.timeout.count() * 1000));
+  params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(options_.timeout.count() * 1000));
+  params->setMaxKeepAliveRequests(0);
+  try {
+    const Poco::Net::SocketAddress addr(options_.listen);
+    std::unique_ptr<Poco::Net::ServerSocket> socket;
+    if (!options_.tls_cert.empty()) {
+      auto ctx = Poco::Net::Context::Ptr(new Poco::Net::Context(
+          Poco::Net::Context::TLS_SERVER_USE, options_.tls_key.string(), options_.tls_cert.string(),
+          options_.tls_client_ca.string(),
+          options_.tls_client_ca.empty() ? Poco::Net::Context::VERIFY_NONE
+                                         : Poco::Net::Context::VERIFY_STRICT));
+      socket = std::make_unique<Poco::Net::SecureServerSocket>(addr, 64, ctx);
+    } else {
+      socket = std::make_unique<Poco::Net::ServerSocket>(addr);
+    }
+    port_ = socket->address().port();
+    pool_ = std::make_unique<Poco::ThreadPool>(1, options_.threads + 1);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, options_.max_body), *pool_,
+                                                      *socket, params);
+  } catch (const Poco::Exception& e) {
+    return Status::failed("admin API cannot listen on " + options_.listen + ": " + e.displayText() +
+                          " (change admin.listen, or admin.enabled: false)");
+  }
+  server_->start();
+  logInfo("admin", "admin API listening",
+          {{"address", options_.listen}, {"tls", options_.tls_cert.empty() ? "no" : "yes"}});
+  return Status::success();
+}
+
+void AdminServer::stop() {
+  if (server_) server_->stopAll(true);
+  if (pool_) pool_->joinAll();
+  server_.reset();
+  pool_.reset();
+}
+
+ApiResponse AdminServer::handle(ApiRequest& req, const std::string& authorization) {
+  if (!limiter_.allow(req.client)) {
+    ApiResponse r = ApiResponse::error(429, "rate_limited", "too many requests; slow down");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  bool authenticated = false;
+  if (authorization.rfind("Bearer ", 0) == 0 && tokens_) {
+    if (auto who = tokens_->check(std::string_view(authorization).substr(7))) {
+      req.who = *who;
+      authenticated = true;
+    }
+  }
+  ApiResponse r;
+  try {
+    r = api_.router().dispatch(req, authenticated);
+  } catch (const std::exception& e) {
+    r = ApiResponse::error(500, "internal", e.what());
+  }
+  if (Router::mutating(req.method)) {
+    std::string detail;
+    if (r.status >= 400) {
+      const auto body = nlohmann::json::parse(r.body, nullptr, false);
+      if (body.is_object() && body.contains("error")) detail = body["error"].value("message", "");
+    }
+    audit_.record(authenticated ? req.who.name : "-", roleName(req.who.role), req.client,
+                  req.method, req.path, r.status, detail);
+  }
+  return r;
+}
+
+}  // namespace storegate::admin

@@ -1,0 +1,316 @@
+#include "admin/api.hpp"
+
+#include "admin/openapi.hpp"
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "daemon/daemon.hpp"
+
+#ifndef STOREGATE_VERSION
+#define STOREGATE_VERSION "0.0.0"
+#endif
+
+namespace storegate::admin {
+
+namespace {
+using nlohmann::json;
+
+json reportJson(const InstanceReport& r) {
+  return {{"name", r.name},
+          {"plugin", r.plugin},
+          {"version", r.version},
+          {"library", r.library},
+          {"state", r.state},
+          {"kinds", r.kinds},
+          {"health", r.health},
+          {"last_error", r.last_error},
+          {"emitted", r.emitted},
+          {"delivered", r.delivered},
+          {"dead_lettered", r.dead_lettered},
+          {"config", r.config},
+          {"metrics", r.metrics}};
+}
+
+ApiResponse statusError(const Status& s, const std::string& what) {
+  if (s.code == SG_ERR_NOT_FOUND) return ApiResponse::error(404, "not_found", s.message);
+  if (s.code == SG_ERR_INVALID) return ApiResponse::error(409, "conflict", s.message);
+  return ApiResponse::error(500, "failed", what + ": " + s.message);
+}
+
+ApiResponse configErrors(const ConfigErrors& errors) {
+  json list = json::array();
+  for (const auto& e : errors) list.push_back({{"path", e.path}, {"message", e.message}});
+  return ApiResponse::error(422, "invalid_config",
+                            errors.empty() ? "invalid" : errors.front().text(), {{"errors", list}});
+}
+
+size_t queryNumber(const ApiRequest& req, const char* key, size_t fallback, size_t max) {
+  const auto it = req.query.find(key);
+  if (it == req.query.end()) return fallback;
+  size_t n = 0;
+  for (char c : it->second) {
+    if (c < '0' || c > '9' || n > max) return fallback;
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  return std::min(n, max);
+}
+}  // namespace
+
+AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
+  auto& r = router_;
+  r.add("GET", "/v1/health", Role::kNone, [](ApiRequest&) {
+    return ApiResponse::json(200, {{"status", "ok"}});
+  });
+  r.add("GET", "/v1/openapi.json", Role::kViewer, [](ApiRequest&) {
+    return ApiResponse::text(200, std::string(openApiDocument()), "application/json");
+  });
+  r.add("GET", "/v1/status", Role::kViewer, [this](ApiRequest&) { return status(); });
+  r.add("GET", "/v1/plugins", Role::kViewer, [this](ApiRequest&) { return plugins(); });
+  r.add("POST", "/v1/plugins", Role::kAdmin, [this](ApiRequest& q) { return addPlugin(q); });
+  r.add("GET", "/v1/plugins/{name}", Role::kViewer, [this](ApiRequest& q) { return plugin(q); });
+  r.add("DELETE", "/v1/plugins/{name}", Role::kAdmin,
+        [this](ApiRequest& q) { return removePlugin(q); });
+  r.add("POST", "/v1/plugins/{name}/start", Role::kOperator,
+        [this](ApiRequest& q) { return startStop(q, true); });
+  r.add("POST", "/v1/plugins/{name}/stop", Role::kOperator,
+        [this](ApiRequest& q) { return startStop(q, false); });
+  r.add("PUT", "/v1/plugins/{name}/config", Role::kOperator,
+        [this](ApiRequest& q) { return configure(q); });
+  r.add("POST", "/v1/plugins/{name}/swap", Role::kAdmin, [this](ApiRequest& q) { return swap(q); });
+  r.add("GET", "/v1/buffer", Role::kViewer, [this](ApiRequest&) { return buffer(); });
+  r.add("GET", "/v1/buffer/dead-letters", Role::kViewer,
+        [this](ApiRequest& q) { return deadLetters(q); });
+  r.add("GET", "/v1/events", Role::kViewer, [this](ApiRequest& q) { return events(q); });
+  r.add("GET", "/v1/logs", Role::kViewer, [this](ApiRequest& q) { return logs(q); });
+  r.add("POST", "/v1/config/validate", Role::kOperator,
+        [this](ApiRequest& q) { return validateConfig(q); });
+  r.add("GET", "/metrics", Role::kViewer, [this](ApiRequest&) {
+    return ApiResponse::text(200, daemon_.metrics().render(), "text/plain; version=0.0.4");
+  });
+}
+
+template <typename Fn>
+ApiResponse AdminApi::exclusive(Fn&& fn) {
+  std::unique_lock lock(change_mu_, std::try_to_lock);
+  if (!lock.owns_lock())
+    return ApiResponse::error(409, "busy", "another change is in progress; try again");
+  return fn();
+}
+
+ApiResponse AdminApi::status() {
+  const BufferStats b = daemon_.buffer().stats();
+  return ApiResponse::json(200,
+                           {{"version", STOREGATE_VERSION},
+                            {"store_id", daemon_.config().store_id},
+                            {"uptime_s", (wallClockNs() - daemon_.startedUnixNs()) / 1'000'000'000},
+                            {"buffer",
+                             {{"events", b.events},
+                              {"bytes", b.bytes},
+                              {"last_sequence", b.last_sequence},
+                              {"dropped", b.dropped},
+                              {"dead_letters", b.dead_letters},
+                              {"quarantined", b.quarantined},
+                              {"disk_paused", b.disk_paused}}},
+                            {"plugins", daemon_.plugins().names().size()}});
+}
+
+ApiResponse AdminApi::plugins() {
+  json list = json::array();
+  for (const auto& r : daemon_.plugins().list()) list.push_back(reportJson(r));
+  return ApiResponse::json(200, {{"plugins", list}});
+}
+
+ApiResponse AdminApi::plugin(const ApiRequest& req) {
+  const auto r = daemon_.plugins().get(req.params.at("name"));
+  if (!r)
+    return ApiResponse::error(404, "not_found",
+                              "no instance named '" + req.params.at("name") + "'");
+  return ApiResponse::json(200, reportJson(*r));
+}
+
+ApiResponse AdminApi::addPlugin(const ApiRequest& req) {
+  json body;
+  if (auto bad = parseBody(req, {"name", "plugin", "config", "match", "library"},
+                           {"name", "plugin"}, body))
+    return *bad;
+  if (!body["name"].is_string() || !body["plugin"].is_string())
+    return ApiResponse::error(422, "invalid_field", "name and plugin must be strings",
+                              {{"path", !body["name"].is_string() ? "name" : "plugin"}});
+  InstanceSpec spec;
+  spec.name = body["name"].get<std::string>();
+  spec.plugin = body["plugin"].get<std::string>();
+  spec.path = "plugins[" + spec.name + "]";
+  spec.base_dir = daemon_.config().source_file.parent_path();
+  if (body.contains("config")) {
+    if (!body["config"].is_object())
+      return ApiResponse::error(422, "invalid_field", "config must be an object",
+                                {{"path", "config"}});
+    spec.config = body["config"];
+  }
+  if (body.contains("match")) {
+    if (!body["match"].is_array())
+      return ApiResponse::error(422, "invalid_field", "match must be a list of type globs",
+                                {{"path", "match"}});
+    for (const auto& m : body["match"]) {
+      if (!m.is_string())
+        return ApiResponse::error(422, "invalid_field", "match entries must be strings",
+                                  {{"path", "match"}});
+      spec.delivery.match.push_back(m.get<std::string>());
+    }
+  }
+  if (body.contains("library")) {
+    if (!body["library"].is_string())
+      return ApiResponse::error(422, "invalid_field", "library must be a path",
+                                {{"path", "library"}});
+    spec.library = body["library"].get<std::string>();
+  }
+  return exclusive([&] {
+    if (daemon_.plugins().get(spec.name))
+      return ApiResponse::error(409, "conflict",
+                                "an instance named '" + spec.name + "' already exists");
+    const ConfigErrors errors = daemon_.plugins().validate(spec);
+    if (!errors.empty()) return configErrors(errors);
+    const Status s = daemon_.plugins().add(spec);
+    if (!s.ok()) return ApiResponse::error(500, "start_failed", s.message);
+    return ApiResponse::json(201, reportJson(*daemon_.plugins().get(spec.name)));
+  });
+}
+
+ApiResponse AdminApi::removePlugin(const ApiRequest& req) {
+  return exclusive([&] {
+    const Status s = daemon_.plugins().remove(req.params.at("name"));
+    if (!s.ok()) return statusError(s, "remove");
+    return ApiResponse::json(200, {{"removed", req.params.at("name")}});
+  });
+}
+
+ApiResponse AdminApi::startStop(const ApiRequest& req, bool start) {
+  return exclusive([&] {
+    const std::string& name = req.params.at("name");
+    const Status s =
+        start ? daemon_.plugins().startInstance(name) : daemon_.plugins().stopInstance(name);
+    if (!s.ok() && s.code != SG_ERR_FAILED) return statusError(s, start ? "start" : "stop");
+    const auto r = daemon_.plugins().get(name);
+    if (!s.ok())
+      return ApiResponse::error(500, "start_failed", s.message, {{"plugin", reportJson(*r)}});
+    return ApiResponse::json(200, reportJson(*r));
+  });
+}
+
+ApiResponse AdminApi::configure(const ApiRequest& req) {
+  json body;
+  if (auto bad = parseBody(req, {"config"}, {"config"}, body)) return *bad;
+  if (!body["config"].is_object())
+    return ApiResponse::error(422, "invalid_field", "config must be an object",
+                              {{"path", "config"}});
+  return exclusive([&] {
+    const std::string& name = req.params.at("name");
+    std::optional<InstanceSpec> current;
+    for (const InstanceSpec& s : daemon_.config().plugins)
+      if (s.name == name) current = s;
+    if (!daemon_.plugins().get(name))
+      return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
+    InstanceSpec spec;
+    if (current) {
+      spec = *current;
+    } else {
+      const auto r = daemon_.plugins().get(name);
+      spec.name = name;
+      spec.plugin = r->plugin;
+      spec.path = "plugins[" + name + "]";
+    }
+    spec.config = body["config"];
+    const ConfigErrors errors = daemon_.plugins().validate(spec);
+    if (!errors.empty()) return configErrors(errors);
+    const Status s = daemon_.plugins().update(spec);
+    if (!s.ok()) return statusError(s, "reconfigure");
+    return ApiResponse::json(200, reportJson(*daemon_.plugins().get(name)));
+  });
+}
+
+ApiResponse AdminApi::swap(const ApiRequest& req) {
+  json body;
+  if (auto bad = parseBody(req, {"library"}, {"library"}, body)) return *bad;
+  if (!body["library"].is_string())
+    return ApiResponse::error(422, "invalid_field", "library must be a path",
+                              {{"path", "library"}});
+  const std::filesystem::path library = body["library"].get<std::string>();
+  if (!library.is_absolute() || !std::filesystem::exists(library))
+    return ApiResponse::error(
+        422, "invalid_field",
+        "library '" + library.string() + "' must be an absolute path to an existing .so",
+        {{"path", "library"}});
+  return exclusive([&] {
+    const std::string& name = req.params.at("name");
+    if (!daemon_.plugins().get(name))
+      return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
+    const SwapReport s = daemon_.plugins().hotSwap(name, library);
+    const json out{{"swapped", s.swapped},
+                   {"rolled_back", s.rolled_back},
+                   {"error", s.error},
+                   {"old_library", s.old_library},
+                   {"old_library_fate", s.old_library_fate}};
+    return ApiResponse::json(s.swapped ? 200 : 422, out);
+  });
+}
+
+ApiResponse AdminApi::buffer() {
+  const BufferStats b = daemon_.buffer().stats();
+  json sinks = json::array();
+  for (const auto& r : daemon_.plugins().list()) {
+    if (r.kinds.find("sink") == std::string::npos) continue;
+    const uint64_t cursor = daemon_.buffer().cursor(r.name);
+    sinks.push_back({{"sink", r.name},
+                     {"cursor", cursor},
+                     {"lag", b.last_sequence > cursor ? b.last_sequence - cursor : 0}});
+  }
+  return ApiResponse::json(200, {{"events", b.events},
+                                 {"bytes", b.bytes},
+                                 {"first_sequence", b.first_sequence},
+                                 {"last_sequence", b.last_sequence},
+                                 {"dropped", b.dropped},
+                                 {"dead_letters", b.dead_letters},
+                                 {"quarantined", b.quarantined},
+                                 {"sinks", sinks}});
+}
+
+ApiResponse AdminApi::deadLetters(const ApiRequest& req) {
+  RocksBuffer* rocks = daemon_.rocks();
+  json list = json::array();
+  if (rocks != nullptr) {
+    for (const auto& [seq, record] : rocks->listDeadLetters(queryNumber(req, "limit", 100, 1000)))
+      list.push_back({{"sequence", seq}, {"record", record}});
+  }
+  return ApiResponse::json(200, {{"dead_letters", list}});
+}
+
+ApiResponse AdminApi::events(const ApiRequest& req) {
+  const size_t last = queryNumber(req, "last", 20, 1000);
+  const uint64_t end = daemon_.buffer().stats().last_sequence;
+  json list = json::array();
+  for (const Event& e : daemon_.buffer().readAfter(end > last ? end - last : 0, last, 4 << 20)) {
+    json one{{"sequence", e.sequence}, {"id", e.id},
+             {"type", e.type},         {"source", e.source},
+             {"subject", e.subject},   {"time", formatRfc3339(e.time_unix_ns)}};
+    const json data = json::parse(e.data, nullptr, false);
+    if (!data.is_discarded()) one["data"] = data;
+    list.push_back(one);
+  }
+  return ApiResponse::json(200, {{"events", list}});
+}
+
+ApiResponse AdminApi::logs(const ApiRequest& req) {
+  return ApiResponse::json(
+      200, {{"lines", Logger::instance().recent(queryNumber(req, "lines", 100, 1000))}});
+}
+
+ApiResponse AdminApi::validateConfig(const ApiRequest& req) {
+  if (req.body.empty())
+    return ApiResponse::error(400, "empty_body", "send the YAML config as the body");
+  ConfigErrors errors;
+  auto cfg = parseConfig(req.body, daemon_.config().source_file.parent_path(), errors);
+  if (cfg) (void)validatePlugins(*cfg, daemon_.pluginDirs(), errors);
+  if (!errors.empty()) return configErrors(errors);
+  return ApiResponse::json(200, {{"valid", true}, {"plugins", cfg->plugins.size()}});
+}
+
+}  // namespace storegate::admin

@@ -1,0 +1,72 @@
+#include "admin/api_types.hpp"
+
+#include <algorithm>
+
+namespace storegate::admin {
+
+const char* roleName(Role r) {
+  switch (r) {
+    case Role::kViewer:
+      return "viewer";
+    case Role::kOperator:
+      return "operator";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kNone:
+      break;
+  }
+  return "none";
+}
+
+std::optional<Role> parseRole(std::string_view t) {
+  if (t == "viewer") return Role::kViewer;
+  if (t == "operator") return Role::kOperator;
+  if (t == "admin") return Role::kAdmin;
+  return std::nullopt;
+}
+
+ApiResponse ApiResponse::json(int status, const nlohmann::json& body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+ApiResponse ApiResponse::error(int status, const std::string& code, const std::string& message,
+                               const nlohmann::json& details) {
+  nlohmann::json e = details.is_object() ? details : nlohmann::json::object();
+  e["code"] = code;
+  e["message"] = message;
+  return json(status, {{"error", e}});
+}
+
+ApiResponse ApiResponse::text(int status, std::string body, std::string content_type) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.content_type = std::move(content_type);
+  return r;
+}
+
+std::optional<ApiResponse> parseBody(const ApiRequest& req, const std::vector<std::string>& allowed,
+                                     const std::vector<std::string>& required,
+                                     nlohmann::json& out) {
+  // Depth-limited by nlohmann's recursion only through the body size cap (max_body).
+  out = nlohmann::json::parse(req.body, nullptr, false);
+  if (out.is_discarded())
+    return ApiResponse::error(400, "invalid_json", "the request body is not valid JSON");
+  if (!out.is_object())
+    return ApiResponse::error(400, "invalid_json", "the request body must be a JSON object");
+  for (auto it = out.begin(); it != out.end(); ++it) {
+    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
+      return ApiResponse::error(422, "unknown_field", "unknown field '" + it.key() + "'",
+                                {{"path", it.key()}});
+  }
+  for (const std::string& key : required) {
+    if (!out.contains(key))
+      return ApiResponse::error(422, "missing_field", "'" + key + "' is required", {{"path", key}});
+  }
+  return std::nullopt;
+}
+
+}  // namespace storegate::admin

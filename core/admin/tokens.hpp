@@ -1,0 +1,46 @@
+// Bearer tokens for the admin API, stored hashed (SHA-256) in a 0600 file, one per line:
+//   <sha256 hex> <role> <name>
+// A token is 32 random bytes, hex. On first start, with no file, one admin token is made,
+// printed once to stderr and only its hash is kept. Checks compare hashes in constant time.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin/api_types.hpp"
+#include "common/status.hpp"
+
+namespace storegate::admin {
+
+class TokenStore {
+ public:
+  // Loads `file`, creating it with a first admin token when it does not exist (the token
+  // goes to `first_token`). Refuses a file others may read.
+  static std::unique_ptr<TokenStore> open(const std::filesystem::path& file, std::string& error,
+                                          std::string* first_token = nullptr);
+
+  [[nodiscard]] std::optional<Principal> check(std::string_view token) const;
+  // Adds a token (returned in clear once) and rewrites the file atomically.
+  [[nodiscard]] std::optional<std::string> create(const std::string& name, Role role,
+                                                  std::string& error);
+  [[nodiscard]] static std::string newToken();
+  [[nodiscard]] static std::string sha256Hex(std::string_view text);
+
+ private:
+  struct Entry {
+    std::string hash;
+    Role role;
+    std::string name;
+  };
+  bool save(std::string& error) const;
+
+  std::filesystem::path file_;
+  std::vector<Entry> entries_;
+  mutable std::mutex mu_;
+};
+
+}  // namespace storegate::admin

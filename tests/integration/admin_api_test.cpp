@@ -1,0 +1,343 @@
+// The admin API against the real daemon over loopback: every endpoint with each role and
+// the refusals, a hot swap while events flow, the first token, hostile requests.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "admin/tokens.hpp"
+#include "support/test_support.hpp"
+
+namespace storegate {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kViewer = "sg_viewer_token_000000000000000000000000000000000001";
+constexpr const char* kOperator = "sg_operator_token_0000000000000000000000000000000002";
+constexpr const char* kAdmin = "sg_admin_token_00000000000000000000000000000000000003";
+
+class AdminApi : public ::testing::Test {
+ protected:
+  test::TempDir dir_;
+  int port_ = test::freeLoopbackPort();
+  std::unique_ptr<test::Process> daemon_;
+
+  void writeTokens() {
+    const auto file = dir_ / "tokens";
+    {
+      std::ofstream out(file);
+      out << admin::TokenStore::sha256Hex(kViewer) << " viewer dashboard\n"
+          << admin::TokenStore::sha256Hex(kOperator) << " operator night-shift\n"
+          << admin::TokenStore::sha256Hex(kAdmin) << " admin fleet-ops\n";
+    }
+    ::chmod(file.c_str(), 0600);
+  }
+
+  void start(const std::string& admin_extra = "", bool tokens = true) {
+    if (tokens) writeTokens();
+    std::filesystem::copy_file(test::fixtureDir() / "counter.so", dir_ / "counter-v0.so");
+    const auto config = dir_ / "storegate.yaml";
+    test::writeFile(config,
+                    "store_id: store-0042\n"
+                    "data_dir: data\n"
+                    "plugin_dirs: [\"" +
+                        test::pluginDir().string() + "\", \"" + test::fixtureDir().string() +
+                        "\"]\n"
+                        "log: {level: info, file: daemon.log}\n"
+                        "admin:\n"
+                        "  listen: 127.0.0.1:" +
+                        std::to_string(port_) +
+                        "\n"
+                        "  tokens_file: tokens\n"
+                        "  max_body: 4KiB\n"
+                        "  timeout: 2s\n" +
+                        admin_extra +
+                        "plugins:\n"
+                        "  - name: count\n"
+                        "    plugin: counter\n"
+                        "    library: counter-v0.so\n"
+                        "    config: {pause_us: 300}\n"
+                        "  - name: out\n"
+                        "    plugin: file_sink\n"
+                        "    config: {path: events.jsonl}\n");
+    daemon_ = std::make_unique<test::Process>(test::storegatedPath(),
+                                              std::vector<std::string>{"--config", config.string()},
+                                              dir_ / "out.log");
+    ASSERT_TRUE(test::waitUntil(
+        [&] {
+          auto r = client().Get("/v1/health");
+          return r && r->status == 200;
+        },
+        20s))
+        << daemon_->output();
+  }
+  void TearDown() override {
+    if (daemon_ && daemon_->running()) {
+      daemon_->signal(SIGTERM);
+      daemon_->wait(20s);
+    }
+  }
+
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_connection_timeout(2);
+    c.set_read_timeout(10);
+    return c;
+  }
+  static httplib::Headers auth(const char* token) {
+    return {{"Authorization", std::string("Bearer ") + token}};
+  }
+
+  // {status, body}
+  std::pair<int, json> call(const std::string& method, const std::string& path, const char* token,
+                            const std::string& body = "") {
+    auto c = client();
+    const auto h = token != nullptr ? auth(token) : httplib::Headers{};
+    httplib::Result r = method == "GET"    ? c.Get(path, h)
+                        : method == "POST" ? c.Post(path, h, body, "application/json")
+                        : method == "PUT"  ? c.Put(path, h, body, "application/json")
+                                           : c.Delete(path, h);
+    if (!r) return {0, json()};
+    return {r->status, json::parse(r->body, nullptr, false)};
+  }
+  static std::string code(const json& j) {
+    return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
+  }
+};
+
+}  // namespace
+
+TEST_F(AdminApi, EveryEndpointWithEachRoleAndTheRefusals) {
+  start();
+  // Health is open; everything else needs a token with the right role.
+  EXPECT_EQ(call("GET", "/v1/health", nullptr).first, 200);
+  EXPECT_EQ(call("GET", "/v1/status", nullptr).first, 401);
+  EXPECT_EQ(call("GET", "/v1/status", "sg_not_a_token").first, 401);
+  auto [st, status] = call("GET", "/v1/status", kViewer);
+  ASSERT_EQ(st, 200);
+  EXPECT_EQ(status["store_id"], "store-0042");
+  EXPECT_EQ(status["plugins"], 2);
+
+  auto [pl, plugins] = call("GET", "/v1/plugins", kViewer);
+  ASSERT_EQ(pl, 200);
+  ASSERT_EQ(plugins["plugins"].size(), 2u);
+  EXPECT_EQ(call("GET", "/v1/plugins/count", kViewer).second["state"], "running");
+  EXPECT_EQ(call("GET", "/v1/plugins/nope", kViewer).first, 404);
+  EXPECT_EQ(call("DELETE", "/v1/status", kAdmin).first, 405);
+  EXPECT_EQ(call("GET", "/v1/nothing/here", kAdmin).first, 404);
+
+  // Stop and start: operator, not viewer; 409 when already so.
+  const auto refused = call("POST", "/v1/plugins/count/stop", kViewer);
+  EXPECT_EQ(refused.first, 403);
+  EXPECT_EQ(code(refused.second), "forbidden");
+  EXPECT_EQ(call("POST", "/v1/plugins/count/stop", kOperator).second["state"], "stopped");
+  EXPECT_EQ(call("POST", "/v1/plugins/count/stop", kOperator).first, 409);
+  EXPECT_EQ(call("POST", "/v1/plugins/count/start", kOperator).second["state"], "running");
+  EXPECT_EQ(call("POST", "/v1/plugins/count/start", kOperator).first, 409);
+
+  // Config changes are validated by the plugin's schema: 422 with the path.
+  auto [bad, why] = call("PUT", "/v1/plugins/out/config", kOperator,
+                         R"({"config":{"path":"e.jsonl","max_files":5000}})");
+  EXPECT_EQ(bad, 422);
+  ASSERT_FALSE(why["error"]["errors"].empty()) << why;
+  EXPECT_NE(why["error"]["errors"][0]["path"].get<std::string>().find("max_files"),
+            std::string::npos)
+      << why;
+  EXPECT_EQ(code(call("PUT", "/v1/plugins/out/config", kOperator, R"({"config":{},"colour":"red"})")
+                     .second),
+            "unknown_field");
+  EXPECT_EQ(call("PUT", "/v1/plugins/out/config", kOperator, R"({"config": [1]})").first, 422);
+  EXPECT_EQ(call("PUT", "/v1/plugins/out/config", kOperator, "{not json").first, 400);
+  EXPECT_EQ(call("PUT", "/v1/plugins/out/config", kOperator,
+                 R"({"config":{"path":"events.jsonl","max_files":3}})")
+                .first,
+            200);
+  EXPECT_EQ(call("GET", "/v1/plugins/out", kViewer).second["config"]["max_files"], 3);
+
+  // Loading and unloading: admin only; a taken name is a conflict.
+  EXPECT_EQ(call("POST", "/v1/plugins", kOperator, R"({"name":"hi","plugin":"hello"})").first, 403);
+  EXPECT_EQ(call("POST", "/v1/plugins", kAdmin, R"({"name":"count","plugin":"hello"})").first, 409);
+  EXPECT_EQ(call("POST", "/v1/plugins", kAdmin,
+                 R"({"name":"hi","plugin":"hello","config":{"interval":"2 weeks"}})")
+                .first,
+            422);
+  EXPECT_EQ(call("POST", "/v1/plugins", kAdmin,
+                 R"({"name":"hi","plugin":"hello","config":{"interval":"50ms"}})")
+                .first,
+            201);
+  EXPECT_EQ(call("GET", "/v1/plugins/hi", kViewer).second["state"], "running");
+  EXPECT_EQ(call("DELETE", "/v1/plugins/hi", kOperator).first, 403);
+  EXPECT_EQ(call("DELETE", "/v1/plugins/hi", kAdmin).first, 200);
+  EXPECT_EQ(call("DELETE", "/v1/plugins/hi", kAdmin).first, 404);
+  EXPECT_EQ(call("POST", "/v1/plugins/count/swap", kAdmin, R"({"library":"relative.so"})").first,
+            422);
+
+  // Buffer, events, logs, metrics, the OpenAPI document.
+  ASSERT_TRUE(test::waitUntil(
+      [&] { return call("GET", "/v1/buffer", kViewer).second["last_sequence"].get<int>() > 10; }));
+  const json buffer = call("GET", "/v1/buffer", kViewer).second;
+  ASSERT_EQ(buffer["sinks"].size(), 1u);
+  EXPECT_EQ(buffer["sinks"][0]["sink"], "out");
+  EXPECT_EQ(call("GET", "/v1/events?last=5", kViewer).second["events"].size(), 5u);
+  EXPECT_FALSE(call("GET", "/v1/logs?lines=10", kViewer).second["lines"].empty());
+  EXPECT_EQ(call("GET", "/v1/buffer/dead-letters", kViewer).first, 200);
+  auto c = client();
+  auto metrics = c.Get("/metrics", auth(kViewer));
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("storegate_buffer_events_in_total"), std::string::npos);
+  EXPECT_EQ(c.Get("/metrics")->status, 401);
+  const json openapi = call("GET", "/v1/openapi.json", kViewer).second;
+  EXPECT_EQ(openapi["openapi"], "3.0.3");
+  EXPECT_TRUE(openapi["paths"].contains("/v1/plugins/{name}/swap"));
+
+  // A whole config checked without applying it.
+  auto valid =
+      c.Post("/v1/config/validate", auth(kOperator),
+             "store_id: s\ndata_dir: d\nplugins: [{name: a, plugin: hello}]\n", "application/yaml");
+  EXPECT_EQ(valid->status, 200) << valid->body;
+  auto invalid = c.Post("/v1/config/validate", auth(kOperator),
+                        "store_id: s\ndata_dir: d\nplugins: [{name: a, plugin: teleporter}]\n",
+                        "application/yaml");
+  EXPECT_EQ(invalid->status, 422);
+  EXPECT_EQ(c.Post("/v1/config/validate", auth(kViewer), "x: 1", "application/yaml")->status, 403);
+
+  // Bodies: bounded, not chunked, not compressed.
+  EXPECT_EQ(call("PUT", "/v1/plugins/out/config", kOperator, std::string(5000, ' ')).first, 413);
+  httplib::Headers gz = auth(kOperator);
+  gz.emplace("Content-Encoding", "gzip");
+  EXPECT_EQ(c.Put("/v1/plugins/out/config", gz, "xx", "application/json")->status, 415);
+
+  // Every change is in the audit log: who, what, result.
+  bool stop_audited = false, refusal_audited = false;
+  for (const auto& line : test::readLines(dir_ / "data" / "audit.log")) {
+    const json a = json::parse(line);
+    stop_audited = stop_audited || (a["who"] == "night-shift" &&
+                                    a["path"] == "/v1/plugins/count/stop" && a["status"] == 200);
+    refusal_audited = refusal_audited || (a["who"] == "dashboard" && a["status"] == 403);
+  }
+  EXPECT_TRUE(stop_audited);
+  EXPECT_TRUE(refusal_audited);
+  struct stat sb {};
+  ASSERT_EQ(::stat((dir_ / "data" / "audit.log").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 077, 0u) << "the audit log is private";
+}
+
+TEST_F(AdminApi, AHotSwapThroughTheApiWhileEventsFlowLosesNothing) {
+  start();
+  for (int n = 1; n <= 3; ++n) {
+    const auto next = dir_ / ("counter-v" + std::to_string(n) + ".so");
+    std::filesystem::copy_file(test::fixtureDir() / "counter.so", next);
+    const int before = call("GET", "/v1/buffer", kViewer).second["last_sequence"].get<int>();
+    ASSERT_TRUE(test::waitUntil([&] {
+      return call("GET", "/v1/buffer", kViewer).second["last_sequence"].get<int>() > before + 50;
+    }));
+    auto [s, r] =
+        call("POST", "/v1/plugins/count/swap", kAdmin, json{{"library", next.string()}}.dump());
+    ASSERT_EQ(s, 200) << r;
+    EXPECT_TRUE(r["swapped"].get<bool>());
+    EXPECT_EQ(call("GET", "/v1/plugins/count", kViewer).second["library"], next.string());
+  }
+  daemon_->signal(SIGTERM);
+  ASSERT_EQ(daemon_->wait(20s), 0);
+  uint64_t expected = 1;
+  for (const auto& line : test::readLines(dir_ / "events.jsonl")) {
+    const json e = json::parse(line);
+    ASSERT_EQ(e["data"]["seq"].get<uint64_t>(), expected) << "lost, repeated or reordered";
+    ++expected;
+  }
+  EXPECT_GT(expected, 150u);
+}
+
+TEST_F(AdminApi, TheFirstStartMakesOneAdminTokenAndKeepsOnlyItsHash) {
+  start("", /*tokens=*/false);
+  const std::string out = daemon_->output();
+  const auto at = out.find("sg_");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string token = out.substr(at, 67);
+  EXPECT_EQ(call("GET", "/v1/status", token.c_str()).first, 200);
+  EXPECT_EQ(call("POST", "/v1/plugins/count/stop", token.c_str()).first, 200) << "an admin token";
+  const std::string file = test::readFile(dir_ / "tokens");
+  EXPECT_EQ(file.find(token), std::string::npos) << "only the hash is stored";
+  EXPECT_NE(file.find(admin::TokenStore::sha256Hex(token)), std::string::npos);
+  struct stat sb {};
+  ASSERT_EQ(::stat((dir_ / "tokens").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0600u);
+  EXPECT_EQ(test::readFile(dir_ / "daemon.log").find(token), std::string::npos) << "never logged";
+}
+
+TEST_F(AdminApi, HostileRequestsAreRefusedAndHealthAnswersThroughout) {
+  start("  rate_per_second: 50\n  burst: 50\n");
+  const auto healthy = [&] {
+    auto r = client().Get("/v1/health");
+    return r && r->status == 200;
+  };
+  auto c = client();
+  // A 1 MB header line and 1,000 headers.
+  httplib::Headers huge = auth(kViewer);
+  huge.emplace("X-Big", std::string(1 << 20, 'a'));
+  auto big = c.Get("/v1/status", huge);
+  EXPECT_TRUE(!big || big->status == 400 || big->status == 431) << (big ? big->status : 0);
+  httplib::Headers many = auth(kViewer);
+  for (int i = 0; i < 1000; ++i) many.emplace("X-H" + std::to_string(i), "v");
+  auto lots = c.Get("/v1/status", many);
+  EXPECT_TRUE(!lots || lots->status == 400 || lots->status == 431);
+  EXPECT_TRUE(healthy());
+
+  // CRLF smuggled through percent-encoding never reaches a handler.
+  auto crlf = c.Get("/v1/plugins/count%0D%0AX-Injected:%20yes", auth(kViewer));
+  ASSERT_TRUE(crlf);
+  EXPECT_EQ(crlf->status, 400);
+  EXPECT_EQ(crlf->get_header_value("X-Injected"), "");
+
+  // Slowloris: connections that send half a request hold a worker only until the timeout.
+  std::vector<int> slow;
+  for (int i = 0; i < 12; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(uint16_t(port_));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+      (void)::send(fd, "GET /v1/status HTTP/1.1\r\nHost: x\r\n", 33, 0);
+      slow.push_back(fd);
+    } else {
+      ::close(fd);
+    }
+  }
+  EXPECT_TRUE(test::waitUntil(healthy, 10s)) << "health answers despite slow clients";
+  for (int fd : slow) ::close(fd);
+
+  // A burst: some are rate-limited (429 with Retry-After), none crash the daemon.
+  int limited = 0, ok = 0;
+  for (int i = 0; i < 300; ++i) {
+    auto r = c.Get("/v1/status", auth(kViewer));
+    if (r && r->status == 429) {
+      ++limited;
+      EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+    } else if (r && r->status == 200) {
+      ++ok;
+    }
+  }
+  EXPECT_GT(limited, 100);
+  EXPECT_GT(ok, 40);
+  EXPECT_TRUE(daemon_->running());
+  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(healthy());
+  // Memory stays bounded.
+  const std::string status = test::readFile("/proc/" + std::to_string(daemon_->pid()) + "/status");
+  const auto rss = status.find("VmRSS:");
+  ASSERT_NE(rss, std::string::npos);
+  EXPECT_LT(std::stol(status.substr(rss + 6)), 150 * 1024) << "kB";
+}
+
+}  // namespace storegate
