@@ -150,7 +150,9 @@ int run(const std::filesystem::path& config_path) {
         }
         continue;
       }
-      daemon.reload(*next);
+      for (const std::string& failure : daemon.reload(*next)) {
+        storegate::logError("config", "part of the reload failed", {{"error", failure}});
+      }
       continue;
     }
     storegate::logInfo("daemon", "stopping", {{"signal", strsignal(sig)}});

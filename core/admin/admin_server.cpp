@@ -15,6 +15,7 @@
 #include <iostream>
 
 #include "common/log.hpp"
+#include "daemon/daemon.hpp"
 
 namespace storegate::admin {
 
@@ -77,12 +78,32 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
         return;
       }
     }
+    if (r.method == "GET" && r.path == "/v1/events/follow") {
+      ApiResponse refusal;
+      bool started = false;
+      const bool ok =
+          server_.follow(r, req.get("Authorization", ""), refusal, [&](const std::string& chunk) {
+            if (!started) {
+              resp.setChunkedTransferEncoding(true);
+              resp.setContentType("text/event-stream");
+              resp.set("Cache-Control", "no-store");
+              out_ = &resp.send();
+              started = true;
+            }
+            *out_ << chunk;
+            out_->flush();
+            return out_->good();
+          });
+      if (!ok) send(resp, refusal);
+      return;
+    }
     send(resp, server_.handle(r, req.get("Authorization", "")));
   }
 
  private:
   AdminServer& server_;
   uint64_t max_body_;
+  std::ostream* out_ = nullptr;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
@@ -104,7 +125,8 @@ AdminServer::AdminServer(Daemon& daemon, AdminOptions options)
     : options_(std::move(options)),
       api_(daemon),
       limiter_(options_.rate_per_second, options_.burst),
-      audit_(options_.audit_file) {}
+      audit_(options_.audit_file),
+      daemon_(daemon) {}
 
 AdminServer::~AdminServer() {
   stop();
@@ -174,6 +196,21 @@ ApiResponse AdminServer::handle(ApiRequest& req, const std::string& authorizatio
       authenticated = true;
     }
   }
+  return dispatch(req, authenticated);
+}
+
+ApiResponse AdminServer::handleHashed(ApiRequest& req, const std::string& token_sha256) {
+  bool authenticated = false;
+  if (tokens_) {
+    if (auto who = tokens_->checkHash(token_sha256)) {
+      req.who = *who;
+      authenticated = true;
+    }
+  }
+  return dispatch(req, authenticated);
+}
+
+ApiResponse AdminServer::dispatch(ApiRequest& req, bool authenticated) {
   ApiResponse r;
   try {
     r = api_.router().dispatch(req, authenticated);
@@ -190,6 +227,46 @@ ApiResponse AdminServer::handle(ApiRequest& req, const std::string& authorizatio
                   req.method, req.path, r.status, detail);
   }
   return r;
+}
+
+bool AdminServer::follow(ApiRequest& req, const std::string& authorization, ApiResponse& refusal,
+                         const std::function<bool(const std::string&)>& write) {
+  // Authenticate and rate-limit as any request, through a route that only checks.
+  req.path = "/v1/events";
+  refusal = handle(req, authorization);
+  if (refusal.status != 200) return false;
+  if (followers_.fetch_add(1) >= 2) {
+    followers_.fetch_sub(1);
+    refusal = ApiResponse::error(429, "too_many_followers", "two followers already; try later");
+    return false;
+  }
+  size_t seconds = 60;
+  if (auto it = req.query.find("seconds"); it != req.query.end())
+    seconds = std::min<size_t>(300, std::strtoul(it->second.c_str(), nullptr, 10));
+  uint64_t after = daemon_.buffer().stats().last_sequence;
+  if (auto it = req.query.find("after"); it != req.query.end())
+    after = std::strtoull(it->second.c_str(), nullptr, 10);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  bool open = write(": following\n\n");
+  while (open && std::chrono::steady_clock::now() < deadline) {
+    if (!daemon_.buffer().waitForMore(after, std::chrono::milliseconds(500))) {
+      open = write(": keep-alive\n\n");
+      continue;
+    }
+    for (const Event& e : daemon_.buffer().readAfter(after, 100, 1 << 20)) {
+      nlohmann::json one{{"sequence", e.sequence},
+                         {"id", e.id},
+                         {"type", e.type},
+                         {"source", e.source},
+                         {"subject", e.subject}};
+      const auto data = nlohmann::json::parse(e.data, nullptr, false);
+      if (!data.is_discarded()) one["data"] = data;
+      open = open && write("id: " + std::to_string(e.sequence) + "\ndata: " + one.dump() + "\n\n");
+      after = e.sequence;
+    }
+  }
+  followers_.fetch_sub(1);
+  return true;
 }
 
 }  // namespace storegate::admin

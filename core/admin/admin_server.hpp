@@ -8,6 +8,8 @@
 // address. Every request but health needs a bearer token; every change is audited.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,8 +42,18 @@ class AdminServer {
   // Authenticates, rate-limits, routes and audits one request (the server's handler
   // calls this; tests and fuzzers may too).
   ApiResponse handle(ApiRequest& req, const std::string& authorization);
+  // The same for a remote request whose token arrived as its SHA-256 (see remote.hpp).
+  ApiResponse handleHashed(ApiRequest& req, const std::string& token_sha256);
+
+  // GET /v1/events/follow: server-sent events, one `data:` line per new event, for at most
+  // `seconds` (≤ 300) and at most two followers at once (they hold a worker each).
+  // Returns false (and fills `refusal`) when the request may not follow.
+  bool follow(ApiRequest& req, const std::string& authorization, ApiResponse& refusal,
+              const std::function<bool(const std::string& chunk)>& write);
 
  private:
+  ApiResponse dispatch(ApiRequest& req, bool authenticated);
+
   AdminOptions options_;
   AdminApi api_;
   std::unique_ptr<TokenStore> tokens_;
@@ -50,6 +62,8 @@ class AdminServer {
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   int port_ = 0;
+  Daemon& daemon_;
+  std::atomic<int> followers_{0};
 };
 
 }  // namespace storegate::admin

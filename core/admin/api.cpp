@@ -1,5 +1,8 @@
 #include "admin/api.hpp"
 
+#include <fstream>
+#include <sstream>
+
 #include "admin/openapi.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
@@ -79,8 +82,16 @@ AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
   r.add("GET", "/v1/buffer", Role::kViewer, [this](ApiRequest&) { return buffer(); });
   r.add("GET", "/v1/buffer/dead-letters", Role::kViewer,
         [this](ApiRequest& q) { return deadLetters(q); });
+  r.add("POST", "/v1/buffer/dead-letters/{sink}/{sequence}/retry", Role::kOperator,
+        [this](ApiRequest& q) { return resolveDeadLetter(q, true); });
+  r.add("DELETE", "/v1/buffer/dead-letters/{sink}/{sequence}", Role::kOperator,
+        [this](ApiRequest& q) { return resolveDeadLetter(q, false); });
+  r.add("POST", "/v1/buffer/sinks/{sink}/replay", Role::kOperator,
+        [this](ApiRequest& q) { return replay(q); });
   r.add("GET", "/v1/events", Role::kViewer, [this](ApiRequest& q) { return events(q); });
   r.add("GET", "/v1/logs", Role::kViewer, [this](ApiRequest& q) { return logs(q); });
+  r.add("GET", "/v1/config", Role::kAdmin, [this](ApiRequest&) { return getConfig(); });
+  r.add("PUT", "/v1/config", Role::kAdmin, [this](ApiRequest& q) { return applyConfig(q); });
   r.add("POST", "/v1/config/validate", Role::kOperator,
         [this](ApiRequest& q) { return validateConfig(q); });
   r.add("GET", "/metrics", Role::kViewer, [this](ApiRequest&) {
@@ -100,7 +111,7 @@ ApiResponse AdminApi::status() {
   const BufferStats b = daemon_.buffer().stats();
   return ApiResponse::json(200,
                            {{"version", STOREGATE_VERSION},
-                            {"store_id", daemon_.config().store_id},
+                            {"store_id", daemon_.configSnapshot().store_id},
                             {"uptime_s", (wallClockNs() - daemon_.startedUnixNs()) / 1'000'000'000},
                             {"buffer",
                              {{"events", b.events},
@@ -139,7 +150,7 @@ ApiResponse AdminApi::addPlugin(const ApiRequest& req) {
   spec.name = body["name"].get<std::string>();
   spec.plugin = body["plugin"].get<std::string>();
   spec.path = "plugins[" + spec.name + "]";
-  spec.base_dir = daemon_.config().source_file.parent_path();
+  spec.base_dir = daemon_.configSnapshot().source_file.parent_path();
   if (body.contains("config")) {
     if (!body["config"].is_object())
       return ApiResponse::error(422, "invalid_field", "config must be an object",
@@ -205,7 +216,7 @@ ApiResponse AdminApi::configure(const ApiRequest& req) {
   return exclusive([&] {
     const std::string& name = req.params.at("name");
     std::optional<InstanceSpec> current;
-    for (const InstanceSpec& s : daemon_.config().plugins)
+    for (const InstanceSpec& s : daemon_.configSnapshot().plugins)
       if (s.name == name) current = s;
     if (!daemon_.plugins().get(name))
       return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
@@ -277,10 +288,56 @@ ApiResponse AdminApi::deadLetters(const ApiRequest& req) {
   RocksBuffer* rocks = daemon_.rocks();
   json list = json::array();
   if (rocks != nullptr) {
-    for (const auto& [seq, record] : rocks->listDeadLetters(queryNumber(req, "limit", 100, 1000)))
-      list.push_back({{"sequence", seq}, {"record", record}});
+    for (const auto& d : rocks->deadLetters(queryNumber(req, "limit", 100, 1000)))
+      list.push_back({{"sink", d.sink},
+                      {"sequence", d.sequence},
+                      {"reason", d.reason},
+                      {"id", d.event.id},
+                      {"type", d.event.type},
+                      {"source", d.event.source}});
   }
   return ApiResponse::json(200, {{"dead_letters", list}});
+}
+
+ApiResponse AdminApi::resolveDeadLetter(const ApiRequest& req, bool retry) {
+  RocksBuffer* rocks = daemon_.rocks();
+  const std::string& seq_text = req.params.at("sequence");
+  if (seq_text.empty() || seq_text.size() > 19 ||
+      seq_text.find_first_not_of("0123456789") != std::string::npos)
+    return ApiResponse::error(400, "bad_sequence", "the sequence must be a number");
+  if (rocks == nullptr)
+    return ApiResponse::error(404, "not_found", "no dead letters with a memory buffer");
+  return exclusive([&] {
+    const Status s = rocks->resolveDeadLetter(req.params.at("sink"), std::stoull(seq_text), retry);
+    if (!s.ok()) return statusError(s, retry ? "retry" : "discard");
+    return ApiResponse::json(200, {{retry ? "retried" : "discarded", std::stoull(seq_text)}});
+  });
+}
+
+ApiResponse AdminApi::replay(const ApiRequest& req) {
+  json body;
+  if (auto bad = parseBody(req, {"from"}, {"from"}, body)) return *bad;
+  if (!body["from"].is_number_unsigned() || body["from"].get<uint64_t>() == 0)
+    return ApiResponse::error(422, "invalid_field", "from must be a sequence number ≥ 1",
+                              {{"path", "from"}});
+  RocksBuffer* rocks = daemon_.rocks();
+  if (rocks == nullptr) return ApiResponse::error(409, "conflict", "a memory buffer cannot replay");
+  return exclusive([&] {
+    const std::string& sink = req.params.at("sink");
+    const auto r = daemon_.plugins().get(sink);
+    if (!r || r->kinds.find("sink") == std::string::npos)
+      return ApiResponse::error(404, "not_found", "no sink named '" + sink + "'");
+    const uint64_t from = body["from"].get<uint64_t>();
+    const BufferStats b = daemon_.buffer().stats();
+    const bool was_running = r->state == "running";
+    if (was_running) (void)daemon_.plugins().stopInstance(sink);  // its worker holds the cursor
+    const uint64_t to = std::min(from - 1, b.last_sequence);
+    Status s = rocks->rewindCursor(sink, to);
+    if (was_running) (void)daemon_.plugins().startInstance(sink);
+    if (!s.ok()) return statusError(s, "replay");
+    return ApiResponse::json(
+        200, {{"sink", sink}, {"cursor", to}, {"first_available", b.first_sequence}});
+  });
 }
 
 ApiResponse AdminApi::events(const ApiRequest& req) {
@@ -307,10 +364,59 @@ ApiResponse AdminApi::validateConfig(const ApiRequest& req) {
   if (req.body.empty())
     return ApiResponse::error(400, "empty_body", "send the YAML config as the body");
   ConfigErrors errors;
-  auto cfg = parseConfig(req.body, daemon_.config().source_file.parent_path(), errors);
+  auto cfg = parseConfig(req.body, daemon_.configSnapshot().source_file.parent_path(), errors);
   if (cfg) (void)validatePlugins(*cfg, daemon_.pluginDirs(), errors);
   if (!errors.empty()) return configErrors(errors);
   return ApiResponse::json(200, {{"valid", true}, {"plugins", cfg->plugins.size()}});
+}
+
+ApiResponse AdminApi::getConfig() {
+  const auto file = daemon_.configSnapshot().source_file;
+  std::ifstream in(file);
+  if (!in) return ApiResponse::error(500, "unreadable", "cannot read " + file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return ApiResponse::json(200, {{"file", file.string()}, {"yaml", text.str()}});
+}
+
+// Validate, write beside the file, apply as differences; if any part fails, apply the
+// previous config again and leave the file as it was; else rename over it (atomic).
+ApiResponse AdminApi::applyConfig(const ApiRequest& req) {
+  if (req.body.empty())
+    return ApiResponse::error(400, "empty_body", "send the YAML config as the body");
+  return exclusive([&] {
+    const GatewayConfig previous = daemon_.configSnapshot();
+    const std::filesystem::path file = previous.source_file;
+    ConfigErrors errors;
+    auto next = parseConfig(req.body, file.parent_path(), errors);
+    if (next) (void)validatePlugins(*next, daemon_.pluginDirs(), errors);
+    if (!errors.empty()) return configErrors(errors);
+    next->source_file = file;
+    const auto tmp = file.string() + ".new";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << req.body;
+      out.flush();
+      if (!out) return ApiResponse::error(500, "unwritable", "cannot write " + tmp);
+    }
+    const std::vector<std::string> failures = daemon_.reload(*next);
+    if (!failures.empty()) {
+      const std::vector<std::string> undo = daemon_.reload(previous);
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      return ApiResponse::error(
+          409, "apply_failed",
+          "part of the config could not be applied; the previous config "
+          "was restored and the file left unchanged",
+          {{"failures", failures}, {"rolled_back", true}, {"rollback_failures", undo}});
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, file, ec);
+    if (ec)
+      return ApiResponse::error(
+          500, "unwritable", "applied, but cannot replace " + file.string() + ": " + ec.message());
+    return ApiResponse::json(200, {{"applied", true}, {"file", file.string()}});
+  });
 }
 
 }  // namespace storegate::admin

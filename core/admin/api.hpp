@@ -33,9 +33,13 @@ class AdminApi {
   ApiResponse swap(const ApiRequest& req);
   ApiResponse buffer();
   ApiResponse deadLetters(const ApiRequest& req);
+  ApiResponse resolveDeadLetter(const ApiRequest& req, bool retry);
+  ApiResponse replay(const ApiRequest& req);
   ApiResponse events(const ApiRequest& req);
   ApiResponse logs(const ApiRequest& req);
   ApiResponse validateConfig(const ApiRequest& req);
+  ApiResponse getConfig();
+  ApiResponse applyConfig(const ApiRequest& req);
 
   Daemon& daemon_;
   Router router_;

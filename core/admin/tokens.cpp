@@ -96,7 +96,11 @@ bool TokenStore::save(std::string& error) const {
 
 std::optional<Principal> TokenStore::check(std::string_view token) const {
   if (token.empty() || token.size() > 256) return std::nullopt;
-  const std::string h = sha256Hex(token);
+  return checkHash(sha256Hex(token));
+}
+
+std::optional<Principal> TokenStore::checkHash(std::string_view h) const {
+  if (h.size() != 64) return std::nullopt;
   std::lock_guard lock(mu_);
   std::optional<Principal> found;
   // Compare against every entry, in constant time per entry, whatever matches.

@@ -24,6 +24,9 @@ class TokenStore {
                                           std::string* first_token = nullptr);
 
   [[nodiscard]] std::optional<Principal> check(std::string_view token) const;
+  // The same, for a token that arrived already hashed (remote requests carry only the
+  // SHA-256 of their token, so the clear token is never stored in the buffer).
+  [[nodiscard]] std::optional<Principal> checkHash(std::string_view sha256_hex) const;
   // Adds a token (returned in clear once) and rewrites the file atomically.
   [[nodiscard]] std::optional<std::string> create(const std::string& name, Role role,
                                                   std::string& error);

@@ -678,6 +678,57 @@ std::vector<std::pair<uint64_t, std::string>> RocksBuffer::listDeadLetters(size_
   return listReasons(db_.get(), dead_, max);
 }
 
+std::vector<RocksBuffer::DeadLetter> RocksBuffer::deadLetters(size_t max) {
+  std::vector<DeadLetter> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), dead_));
+  for (it->SeekToFirst(); it->Valid() && out.size() < max; it->Next()) {
+    const std::string key = toString(it->key());
+    const std::string value = toString(it->value());
+    const size_t kz = key.find('\0');
+    const size_t vz = value.find('\0');
+    if (kz == std::string::npos || vz == std::string::npos) continue;
+    auto e = decodeEvent(std::string_view(value).substr(vz + 1));
+    if (!e) continue;
+    DeadLetter d{key.substr(0, kz), sequenceFromKey(std::string_view(key).substr(kz + 1)),
+                 value.substr(0, vz), std::move(*e)};
+    d.event.sequence = d.sequence;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Status RocksBuffer::resolveDeadLetter(std::string_view sink, uint64_t sequence, bool retry) {
+  std::string key(sink);
+  key.push_back('\0');
+  key += sequenceKey(sequence);
+  std::string value;
+  if (!db_->Get(rocksdb::ReadOptions(), dead_, key, &value).ok())
+    return Status::error(SG_ERR_NOT_FOUND, "no dead letter " + std::to_string(sequence) +
+                                               " for sink '" + std::string(sink) + "'");
+  if (retry) {
+    const size_t vz = value.find('\0');
+    auto e = vz == std::string::npos ? std::nullopt
+                                     : decodeEvent(std::string_view(value).substr(vz + 1));
+    if (!e) return Status::failed("dead letter " + std::to_string(sequence) + " cannot be decoded");
+    std::vector<Event> again{std::move(*e)};
+    again[0].dedupkey.clear();  // it was seen before: the dedup window must not swallow it
+    if (Status s = append(again); !s.ok()) return s;
+  }
+  if (!db_->Delete(writeOptions(), dead_, key).ok())
+    return Status::failed("cannot remove dead letter " + std::to_string(sequence));
+  dead_letters_.fetch_sub(1);
+  return Status::success();
+}
+
+Status RocksBuffer::rewindCursor(std::string_view sink, uint64_t to) {
+  std::lock_guard lock(cursor_mu_);
+  const rocksdb::Status s = db_->Put(writeOptions(), cursors_cf_,
+                                     rocksdb::Slice(sink.data(), sink.size()), sequenceKey(to));
+  if (!s.ok()) return Status::failed("cannot rewind cursor: " + s.ToString());
+  cursors_[std::string(sink)] = to;
+  return Status::success();
+}
+
 std::vector<std::pair<uint64_t, std::string>> RocksBuffer::listQuarantine(size_t max) {
   return listReasons(db_.get(), quarantine_, max);
 }

@@ -74,6 +74,20 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   [[nodiscard]] const Histogram& commitLatency() const { return commit_latency_; }
   // Dead letters and quarantined records, oldest first, for inspection.
   [[nodiscard]] std::vector<std::pair<uint64_t, std::string>> listDeadLetters(size_t max);
+
+  struct DeadLetter {
+    std::string sink;
+    uint64_t sequence = 0;
+    std::string reason;
+    Event event;
+  };
+  [[nodiscard]] std::vector<DeadLetter> deadLetters(size_t max);
+  // Takes one dead letter out of the column family: `retry` appends its event again (a
+  // new sequence, the same id — sinks that had it already may see it twice), else it is
+  // discarded. SG_ERR_NOT_FOUND when there is no such dead letter.
+  Status resolveDeadLetter(std::string_view sink, uint64_t sequence, bool retry);
+  // Moves a sink's cursor back (replay). Only while its delivery worker is stopped.
+  Status rewindCursor(std::string_view sink, uint64_t to);
   [[nodiscard]] std::vector<std::pair<uint64_t, std::string>> listQuarantine(size_t max);
   [[nodiscard]] uint64_t writeAmplificationBytes();  // WAL + flush + compaction bytes written
   [[nodiscard]] bool quotaBlocked() const { return quota_blocked_.load(); }

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <ctime>
 #include <limits>
 #include <storegate/sdk.hpp>
 
@@ -82,6 +83,21 @@ std::optional<uint64_t> parseSize(std::string_view text) {
     if (u.name == unit) return scaled(n, u.factor);
   }
   return std::nullopt;
+}
+
+std::optional<int64_t> parseTimestamp(std::string_view text) {
+  const std::string s(text);
+  std::tm tm{};
+  const char* rest = ::strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) return std::nullopt;
+  int64_t frac_ns = 0;
+  if (*rest == '.') {
+    int64_t scale = 100'000'000;
+    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, scale /= 10)
+      frac_ns += (*rest - '0') * scale;
+  }
+  if (*rest != 'Z' || rest[1] != '\0') return std::nullopt;
+  return static_cast<int64_t>(::timegm(&tm)) * 1'000'000'000 + frac_ns;
 }
 
 }  // namespace storegate

@@ -12,6 +12,8 @@ namespace storegate {
 [[nodiscard]] int64_t wallClockNs();
 // RFC 3339 UTC with milliseconds: 2026-11-23T23:59:01.123Z
 [[nodiscard]] std::string formatRfc3339(int64_t unix_ns);
+// "2026-11-24T10:15:00Z" or with a fraction ("…:00.250Z"); UTC only. Unix ns, or nullopt.
+[[nodiscard]] std::optional<int64_t> parseTimestamp(std::string_view text);
 
 // "250ms", "5s", "2m", "1h", "1d" or a bare integer of milliseconds.
 [[nodiscard]] std::optional<std::chrono::milliseconds> parseDuration(std::string_view text);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "admin/admin_server.hpp"
+#include "admin/remote.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
 
@@ -80,7 +81,7 @@ Status Daemon::start() {
   for (const InstanceSpec& spec : config_.plugins)
     if (spec.enabled) configured.insert(spec.name);
   for (const std::string& sink : buffer_->retainingSinks()) {
-    if (configured.count(sink) != 0) continue;
+    if (configured.count(sink) != 0 || sink.rfind('_', 0) == 0) continue;  // '_': the core's own
     buffer_->unregisterSink(sink);
     logInfo("buffer", "sink no longer configured; its backlog is no longer retained for it",
             {{"sink", sink}, {"cursor", std::to_string(buffer_->cursor(sink))}});
@@ -98,6 +99,8 @@ Status Daemon::start() {
       // Data collection goes on without it; the operator must hear of it.
       logError("admin", s.message);
       admin_.reset();
+    } else {
+      remote_ = std::make_unique<admin::RemoteRequests>(*admin_, *buffer_, *ingest_);
     }
   }
   logInfo("daemon", "started",
@@ -156,7 +159,14 @@ void Daemon::logStats() {
   Logger::instance().write(LogLevel::Info, "buffer", "stats", fields);
 }
 
-void Daemon::reload(const GatewayConfig& next) {
+GatewayConfig Daemon::configSnapshot() const {
+  std::lock_guard lock(reload_mu_);
+  return config_;
+}
+
+std::vector<std::string> Daemon::reload(const GatewayConfig& next) {
+  std::lock_guard lock(reload_mu_);
+  std::vector<std::string> failures;
   if (next.store_id != config_.store_id || next.data_dir != config_.data_dir ||
       next.plugin_dirs != config_.plugin_dirs || next.buffer.backend != config_.buffer.backend ||
       next.buffer.durability != config_.buffer.durability) {
@@ -173,7 +183,8 @@ void Daemon::reload(const GatewayConfig& next) {
   size_t removed = 0, added = 0, changed = 0;
   for (const std::string& name : plugins_->names()) {
     if (wanted.count(name) == 0) {
-      (void)plugins_->remove(name);
+      if (Status st = plugins_->remove(name); !st.ok())
+        failures.push_back(name + ": " + st.message);
       ++removed;
     }
   }
@@ -181,14 +192,15 @@ void Daemon::reload(const GatewayConfig& next) {
   const std::set<std::string> present(running.begin(), running.end());
   for (const auto& [name, spec] : wanted) {
     if (present.count(name) == 0) {
-      (void)plugins_->add(*spec);
+      if (Status st = plugins_->add(*spec); !st.ok()) failures.push_back(name + ": " + st.message);
       ++added;
       continue;
     }
     const auto old = std::find_if(config_.plugins.begin(), config_.plugins.end(),
                                   [&](const InstanceSpec& s) { return s.name == name; });
     if (old == config_.plugins.end() || !(*old == *spec)) {
-      (void)plugins_->update(*spec);
+      if (Status st = plugins_->update(*spec); !st.ok())
+        failures.push_back(name + ": " + st.message);
       ++changed;
     }
   }
@@ -201,10 +213,13 @@ void Daemon::reload(const GatewayConfig& next) {
   logInfo("daemon", "config reloaded",
           {{"added", std::to_string(added)},
            {"removed", std::to_string(removed)},
-           {"changed", std::to_string(changed)}});
+           {"changed", std::to_string(changed)},
+           {"failed", std::to_string(failures.size())}});
+  return failures;
 }
 
 void Daemon::stop() {
+  remote_.reset();
   admin_.reset();  // no API call may race the shutdown
   if (!plugins_) return;
   plugins_->stopAll(std::chrono::seconds(5));

@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "buffer/ingest.hpp"
 #include "buffer/memory_buffer.hpp"
@@ -17,7 +20,8 @@ namespace storegate {
 
 namespace admin {
 class AdminServer;
-}
+class RemoteRequests;
+}  // namespace admin
 
 class Daemon {
  public:
@@ -30,8 +34,11 @@ class Daemon {
   // cannot be opened) is an error.
   Status start();
   // Applies `next` as differences: instances added, removed, reconfigured or swapped.
-  // Settings that need a restart are reported and left as they are.
-  void reload(const GatewayConfig& next);
+  // Settings that need a restart are reported and left as they are. Returns what failed
+  // ("<instance>: <why>"); empty when every part applied. Serialized with other reloads.
+  std::vector<std::string> reload(const GatewayConfig& next);
+  // The running config, copied under the reload lock (for other threads).
+  [[nodiscard]] GatewayConfig configSnapshot() const;
   // Stops sources, lets sinks drain briefly, stops sinks.
   void stop();
 
@@ -59,8 +66,10 @@ class Daemon {
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<PluginManager> plugins_;
   MetricsRegistry metrics_;
+  mutable std::mutex reload_mu_;  // guards config_ against reloads from other threads
   int64_t started_ns_ = 0;
   std::unique_ptr<admin::AdminServer> admin_;
+  std::unique_ptr<admin::RemoteRequests> remote_;
 };
 
 // The plugin directories a config uses: its own, or the defaults.

@@ -1,6 +1,7 @@
 #include "platform_mqtt.hpp"
 
 #include <mqtt/async_client.h>
+#include <openssl/evp.h>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,19 @@ namespace storegate::plugins::platform_mqtt {
 
 namespace {
 using namespace std::chrono_literals;
+
+std::string sha256Hex(std::string_view text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 0xF]);
+  }
+  return out;
+}
 }  // namespace
 
 Settings Settings::from(const sdk::Config& c, const std::string& store_id) {
@@ -24,6 +38,7 @@ Settings Settings::from(const sdk::Config& c, const std::string& store_id) {
   s.status_topic = c.getString("status_topic");
   s.command_topic = c.isSet("command_topic") ? c.getString("command_topic") : "";
   s.roster_topic = c.isSet("roster_topic") ? c.getString("roster_topic") : "";
+  s.response_topic = c.getString("response_topic");
   s.roster_chunk = static_cast<size_t>(c.getInt("roster_chunk"));
   return s;
 }
@@ -46,6 +61,7 @@ PlatformMqtt::PlatformMqtt(sdk::Host host, const sdk::Config& config)
       status_topic_(fixedTopic(settings_.status_topic, this->host())),
       command_topic_(fixedTopic(settings_.command_topic, this->host())),
       roster_topic_(fixedTopic(settings_.roster_topic, this->host())),
+      response_topic_(fixedTopic(settings_.response_topic, this->host())),
       link_(this->host(), settings_.link) {
   if (status_topic_.empty()) throw sdk::Error("status_topic must not be empty", SG_ERR_INVALID);
   link_.setWill(status_topic_, statusJson("offline", "connection lost"));
@@ -112,6 +128,14 @@ void PlatformMqtt::onMessage(const std::string& topic, const std::string& payloa
     if (cmd.contains("id") && cmd["id"].is_string())
       e.dedupkey = "command/" + cmd["id"].get<std::string>();
     e.data = payload;
+    if (cmd.contains("token") && cmd["token"].is_string()) {
+      // A remote admin request's token never reaches the buffer: only its SHA-256 does,
+      // which is what the gateway's token file holds.
+      nlohmann::json hashed = cmd;
+      hashed["token_sha256"] = sha256Hex(cmd["token"].get_ref<const std::string&>());
+      hashed.erase("token");
+      e.data = hashed.dump();
+    }
     emitInbound({e}, "commands");
   } else if (topic == roster_topic_) {
     try {
@@ -154,12 +178,20 @@ sdk::DeliveryOutcome PlatformMqtt::deliver(std::span<const sg_event> events) {
       if (open.events > 0) open.end = i + 1;
       continue;
     }
-    std::string topic = topic_.render(e);
-    std::string json = platform::renderCloudEvent(e, pseudonymizer_);
-    const bool fits = open.events > 0 && open.events < settings_.batch_events &&
+    // Answers to remote admin requests go to the response topic as they are.
+    const bool answer = sdk::view(e.type) == "store.command.result" && !response_topic_.empty();
+    std::string topic = answer ? response_topic_ : topic_.render(e);
+    std::string json =
+        answer ? std::string(sdk::view(e.data)) : platform::renderCloudEvent(e, pseudonymizer_);
+    const bool fits = !answer && open.events > 0 && open.events < settings_.batch_events &&
                       topic == open.topic &&
                       open.payload.size() + json.size() + 2 <= settings_.batch_bytes;
     if (!fits) close();
+    if (answer) {
+      close();  // an answer is always a message of its own
+      messages.push_back({std::move(topic), std::move(json), i + 1, 1});
+      continue;
+    }
     if (open.events == 0) {
       open.topic = std::move(topic);
       if (settings_.batch_events > 1) open.payload = "[";

@@ -31,6 +31,7 @@ struct Settings {
   std::string status_topic;
   std::string command_topic;
   std::string roster_topic;
+  std::string response_topic;
   size_t roster_chunk = 1000;
 
   static Settings from(const sdk::Config& c, const std::string& store_id);
@@ -59,6 +60,7 @@ class PlatformMqtt final : public sdk::Plugin {
   const std::string status_topic_;
   const std::string command_topic_;
   const std::string roster_topic_;
+  const std::string response_topic_;
 
   mqtt_link::MqttLink link_;
   std::atomic<bool> stopping_{false};

@@ -36,6 +36,9 @@ constexpr auto kOwn = std::to_array<sg_property>({
         .defaultValue("stores/{storeid}/commands"),
     Property::String("roster_topic", "Member roster updates, emitted as store.roster.update events")
         .defaultValue("stores/{storeid}/roster"),
+    Property::String("response_topic",
+                     "Answers to remote admin requests (store.command.result events)")
+        .defaultValue("stores/{storeid}/responses"),
     Property::Int("roster_chunk", "Members per store.roster.update event")
         .defaultValue("1000")
         .range(1, 100'000),

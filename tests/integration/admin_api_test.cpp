@@ -42,7 +42,8 @@ class AdminApi : public ::testing::Test {
     ::chmod(file.c_str(), 0600);
   }
 
-  void start(const std::string& admin_extra = "", bool tokens = true) {
+  void start(const std::string& admin_extra = "", bool tokens = true,
+             const std::string& more_plugins = "") {
     if (tokens) writeTokens();
     std::filesystem::copy_file(test::fixtureDir() / "counter.so", dir_ / "counter-v0.so");
     const auto config = dir_ / "storegate.yaml";
@@ -68,7 +69,8 @@ class AdminApi : public ::testing::Test {
                         "    config: {pause_us: 300}\n"
                         "  - name: out\n"
                         "    plugin: file_sink\n"
-                        "    config: {path: events.jsonl}\n");
+                        "    config: {path: events.jsonl}\n" +
+                        more_plugins);
     daemon_ = std::make_unique<test::Process>(test::storegatedPath(),
                                               std::vector<std::string>{"--config", config.string()},
                                               dir_ / "out.log");
@@ -338,6 +340,97 @@ TEST_F(AdminApi, HostileRequestsAreRefusedAndHealthAnswersThroughout) {
   const auto rss = status.find("VmRSS:");
   ASSERT_NE(rss, std::string::npos);
   EXPECT_LT(std::stol(status.substr(rss + 6)), 150 * 1024) << "kB";
+}
+
+TEST_F(AdminApi, AConfigApplyThatFailsHalfWayIsRolledBackAndTheFileKept) {
+  start();
+  const auto file = dir_ / "storegate.yaml";
+  const std::string before = test::readFile(file);
+  auto c = client();
+  const std::string broken = before +
+                             "  - name: hi\n    plugin: hello\n    config: {interval: 50ms}\n"
+                             "  - name: broken\n    plugin: fails_start\n";
+  auto r = c.Put("/v1/config", auth(kAdmin), broken, "application/yaml");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409) << r->body;
+  const json why = json::parse(r->body);
+  EXPECT_EQ(why["error"]["code"], "apply_failed");
+  EXPECT_TRUE(why["error"]["rolled_back"].get<bool>());
+  EXPECT_EQ(test::readFile(file), before) << "the file is unchanged";
+  EXPECT_EQ(call("GET", "/v1/plugins/hi", kViewer).first, 404)
+      << "the part that applied was undone";
+  EXPECT_EQ(call("GET", "/v1/plugins/broken", kViewer).first, 404);
+
+  EXPECT_EQ(c.Put("/v1/config", auth(kOperator), broken, "application/yaml")->status, 403);
+  EXPECT_EQ(c.Put("/v1/config", auth(kAdmin), "plugins: 3", "application/yaml")->status, 422);
+  EXPECT_EQ(test::readFile(file), before);
+
+  const std::string good =
+      before + "  - name: hi\n    plugin: hello\n    config: {interval: 50ms}\n";
+  r = c.Put("/v1/config", auth(kAdmin), good, "application/yaml");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(test::readFile(file), good) << "persisted";
+  EXPECT_EQ(call("GET", "/v1/plugins/hi", kViewer).second["state"], "running");
+  EXPECT_EQ(json::parse(c.Get("/v1/config", auth(kAdmin))->body)["yaml"], good);
+  EXPECT_EQ(c.Get("/v1/config", auth(kOperator))->status, 403);
+}
+
+TEST_F(AdminApi, DeadLettersAreListedRetriedAndDiscardedAndASinkReplays) {
+  start("", true,
+        "  - name: greeter\n    plugin: hello\n    config: {interval: 20ms, greeting: poison}\n"
+        "  - name: picky\n    plugin: flaky_sink\n    match: [gateway.demo.hello]\n"
+        "    config: {record: picky.txt}\n"
+        "  - name: slow\n    plugin: flaky_sink\n    config: {record: slow.txt, fail_for: 1h}\n");
+  ASSERT_TRUE(test::waitUntil([&] {
+    return call("GET", "/v1/buffer/dead-letters", kViewer).second["dead_letters"].size() >= 3;
+  }));
+  const json letters = call("GET", "/v1/buffer/dead-letters", kViewer).second["dead_letters"];
+  const json first = letters[0];
+  EXPECT_EQ(first["sink"], "picky");
+  EXPECT_NE(first["reason"].get<std::string>().find("poison"), std::string::npos);
+  const std::string path =
+      "/v1/buffer/dead-letters/picky/" + std::to_string(first["sequence"].get<uint64_t>());
+  EXPECT_EQ(call("DELETE", path, kViewer).first, 403);
+  EXPECT_EQ(call("DELETE", path, kOperator).first, 200);
+  EXPECT_EQ(call("DELETE", path, kOperator).first, 404);
+  EXPECT_EQ(call("DELETE", "/v1/buffer/dead-letters/picky/12x", kOperator).first, 400);
+  const std::string second =
+      "/v1/buffer/dead-letters/picky/" + std::to_string(letters[1]["sequence"].get<uint64_t>());
+  const int before = call("GET", "/v1/buffer", kViewer).second["last_sequence"].get<int>();
+  EXPECT_EQ(call("POST", second + "/retry", kOperator).first, 200);
+  EXPECT_GT(call("GET", "/v1/buffer", kViewer).second["last_sequence"].get<int>(), before)
+      << "appended again";
+  EXPECT_EQ(call("POST", second + "/retry", kOperator).first, 404);
+
+  // Replay: the "slow" sink holds everything back, so "out" can be sent it all again.
+  ASSERT_TRUE(test::waitUntil([&] { return test::readLines(dir_ / "events.jsonl").size() > 100; }));
+  ASSERT_EQ(call("POST", "/v1/plugins/count/stop", kOperator).first, 200);
+  ASSERT_EQ(call("POST", "/v1/plugins/greeter/stop", kOperator).first, 200);
+  std::this_thread::sleep_for(300ms);
+  const size_t lines = test::readLines(dir_ / "events.jsonl").size();
+  auto [rs, rb] = call("POST", "/v1/buffer/sinks/out/replay", kOperator, R"({"from": 1})");
+  ASSERT_EQ(rs, 200) << rb;
+  EXPECT_EQ(rb["cursor"], 0);
+  ASSERT_TRUE(
+      test::waitUntil([&] { return test::readLines(dir_ / "events.jsonl").size() >= 2 * lines; }));
+  EXPECT_EQ(call("POST", "/v1/buffer/sinks/nope/replay", kOperator, R"({"from": 1})").first, 404);
+  EXPECT_EQ(call("POST", "/v1/buffer/sinks/out/replay", kOperator, R"({"from": "x"})").first, 422);
+}
+
+TEST_F(AdminApi, ServerSentEventsFollowTheBuffer) {
+  start();
+  auto c = client();
+  std::string got;
+  auto r = c.Get("/v1/events/follow?seconds=1", auth(kViewer), [&](const char* data, size_t n) {
+    got.append(data, n);
+    return true;
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/event-stream");
+  EXPECT_NE(got.find("data: {"), std::string::npos) << got.substr(0, 300);
+  EXPECT_NE(got.find("\"seq\""), std::string::npos);
+  EXPECT_EQ(c.Get("/v1/events/follow?seconds=1")->status, 401);
 }
 
 }  // namespace storegate
