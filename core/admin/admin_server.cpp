@@ -7,6 +7,8 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
@@ -153,11 +155,20 @@ Status AdminServer::start() {
     const Poco::Net::SocketAddress addr(options_.listen);
     std::unique_ptr<Poco::Net::ServerSocket> socket;
     if (!options_.tls_cert.empty()) {
+      Poco::Net::initializeSSL();
       auto ctx = Poco::Net::Context::Ptr(new Poco::Net::Context(
           Poco::Net::Context::TLS_SERVER_USE, options_.tls_key.string(), options_.tls_cert.string(),
           options_.tls_client_ca.string(),
           options_.tls_client_ca.empty() ? Poco::Net::Context::VERIFY_NONE
                                          : Poco::Net::Context::VERIFY_STRICT));
+      // Poco consults the SSLManager on every certificate check; without one configured it
+      // tries to read an application config and the handshake fails. A client
+      // certificate that does not verify is refused.
+      // A client certificate names an operator, not the address it connects from.
+      ctx->enableExtendedCertificateVerification(false);
+      Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> reject(
+          new Poco::Net::RejectCertificateHandler(true));
+      Poco::Net::SSLManager::instance().initializeServer(nullptr, reject, ctx);
       socket = std::make_unique<Poco::Net::SecureServerSocket>(addr, 64, ctx);
     } else {
       socket = std::make_unique<Poco::Net::ServerSocket>(addr);

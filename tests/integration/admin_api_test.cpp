@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/tokens.hpp"
+#include "support/mosquitto.hpp"  // portAccepts
+#include "support/pki.hpp"
 #include "support/test_support.hpp"
 
 namespace storegate {
@@ -74,8 +76,10 @@ class AdminApi : public ::testing::Test {
     daemon_ = std::make_unique<test::Process>(test::storegatedPath(),
                                               std::vector<std::string>{"--config", config.string()},
                                               dir_ / "out.log");
+    const bool tls = admin_extra.find("tls:") != std::string::npos;
     ASSERT_TRUE(test::waitUntil(
         [&] {
+          if (tls) return test::portAccepts(port_);
           auto r = client().Get("/v1/health");
           return r && r->status == 200;
         },
@@ -431,6 +435,76 @@ TEST_F(AdminApi, ServerSentEventsFollowTheBuffer) {
   EXPECT_NE(got.find("data: {"), std::string::npos) << got.substr(0, 300);
   EXPECT_NE(got.find("\"seq\""), std::string::npos);
   EXPECT_EQ(c.Get("/v1/events/follow?seconds=1")->status, 401);
+}
+
+TEST_F(AdminApi, StoregatectlPrintsTablesOrJsonWithExitCodesScriptsCanTrust) {
+  start();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port_);
+  const auto ctl = [&](std::vector<std::string> args, const char* token = kOperator) {
+    args.insert(args.begin(), {"--url", url, "--token", token});
+    return test::runProgram(test::storegatectlPath(), args);
+  };
+  auto [code, out] = ctl({"plugins"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("NAME"), std::string::npos);
+  EXPECT_NE(out.find("count"), std::string::npos);
+  EXPECT_NE(out.find("running"), std::string::npos);
+
+  std::tie(code, out) = ctl({"--json", "status"});
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(json::parse(out)["store_id"], "store-0042");
+
+  std::tie(code, out) = ctl({"stop", "count"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("count: stopped"), std::string::npos) << out;
+  std::tie(code, out) = ctl({"stop", "count"});
+  EXPECT_EQ(code, 1) << "refused by the API";
+  EXPECT_NE(out.find("409 conflict"), std::string::npos) << out;
+  std::tie(code, out) = ctl({"start", "count"}, kViewer);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("403 forbidden"), std::string::npos) << out;
+
+  std::tie(code, out) = ctl({"lag"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("out"), std::string::npos);
+  std::tie(code, out) = ctl({"tail", "3"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("counter"), std::string::npos) << out;
+
+  test::writeFile(dir_ / "bad.yaml",
+                  "store_id: s\ndata_dir: d\nplugins: [{name: a, plugin: teleporter}]\n");
+  std::tie(code, out) = ctl({"config", "validate", (dir_ / "bad.yaml").string()});
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("teleporter"), std::string::npos) << out;
+
+  std::tie(code, out) = ctl({"frobnicate"});
+  EXPECT_EQ(code, 2);
+  const auto [down, why] = test::runProgram(
+      test::storegatectlPath(),
+      {"--url", "http://127.0.0.1:" + std::to_string(test::freeLoopbackPort()), "status"});
+  EXPECT_EQ(down, 3);
+  EXPECT_NE(why.find("cannot reach"), std::string::npos);
+}
+
+TEST_F(AdminApi, TlsWithClientCertificates) {
+  const test::TestPki pki = test::makeTestPki(dir_ / "pki");
+  start("  tls: {cert_file: " + pki.server_cert.string() + ", key_file: " +
+        pki.server_key.string() + ", client_ca_file: " + pki.ca_cert.string() + "}\n");
+  httplib::SSLClient with_cert("127.0.0.1", port_, pki.client_cert.string(),
+                               pki.client_key.string());
+  with_cert.set_ca_cert_path(pki.ca_cert.string());
+  with_cert.enable_server_certificate_verification(true);
+  auto ok = with_cert.Get("/v1/status", auth(kViewer));
+  ASSERT_TRUE(ok) << httplib::to_string(ok.error());
+  EXPECT_EQ(ok->status, 200);
+
+  httplib::SSLClient without_cert("127.0.0.1", port_);
+  without_cert.set_ca_cert_path(pki.ca_cert.string());
+  without_cert.set_connection_timeout(2);
+  auto refused = without_cert.Get("/v1/health");
+  EXPECT_FALSE(refused && refused->status == 200) << "a client certificate is required";
+  auto plain = client().Get("/v1/health");
+  EXPECT_FALSE(plain && plain->status == 200) << "no plain HTTP on a TLS listener";
 }
 
 }  // namespace storegate

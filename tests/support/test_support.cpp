@@ -31,6 +31,10 @@ std::filesystem::path storegatedPath() {
   return STOREGATED_PATH;
 }
 
+std::filesystem::path storegatectlPath() {
+  return STOREGATECTL_PATH;
+}
+
 TempDir::TempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "storegate-test-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");

@@ -16,6 +16,7 @@ std::filesystem::path pluginDir();   // bundled plugins of this build
 std::filesystem::path fixtureDir();  // deliberately broken or test-only plugins
 std::filesystem::path sourceDir();
 std::filesystem::path storegatedPath();
+std::filesystem::path storegatectlPath();
 
 class TempDir {
  public:
