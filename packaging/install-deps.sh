@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   mosquitto mosquitto-clients openssl
   libopencv-dev opencv-data opencv-doc libzxing-dev libmodbus-dev
-  binutils
+  binutils clang-14 libclang-rt-14-dev
 )
 
 missing=()

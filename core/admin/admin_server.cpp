@@ -272,7 +272,9 @@ bool AdminServer::follow(ApiRequest& req, const std::string& authorization, ApiR
                          {"subject", e.subject}};
       const auto data = nlohmann::json::parse(e.data, nullptr, false);
       if (!data.is_discarded()) one["data"] = data;
-      open = open && write("id: " + std::to_string(e.sequence) + "\ndata: " + one.dump() + "\n\n");
+      open = open &&
+             write("id: " + std::to_string(e.sequence) + "\ndata: " +
+                   one.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n");
       after = e.sequence;
     }
   }

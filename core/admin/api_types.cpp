@@ -28,7 +28,8 @@ std::optional<Role> parseRole(std::string_view t) {
 ApiResponse ApiResponse::json(int status, const nlohmann::json& body) {
   ApiResponse r;
   r.status = status;
-  r.body = body.dump();
+  // Paths and bodies from clients may hold invalid UTF-8: replace it, never throw.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 

@@ -28,7 +28,7 @@ void AuditLog::record(const std::string& who, const std::string& role, const std
     return;
   }
   ::chmod(file_.c_str(), 0600);
-  out << line.dump() << "\n";
+  out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace storegate::admin

@@ -72,7 +72,7 @@ void RemoteRequests::run() {
       out.type = "store.command.result";
       out.subject = answer["id"].get<std::string>();
       out.datacontenttype = "application/json";
-      out.data = answer.dump();
+      out.data = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       const sg_event view = out.view();
       if (Status s = ingest_.emit("_admin", {&view, 1}); !s.ok())
         logError("admin", "cannot store a remote answer",

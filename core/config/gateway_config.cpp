@@ -86,7 +86,10 @@ class Reader {
       return fallback;
     }
     if (!obj[key].is_string()) {
-      errors_.push_back({join(path, key), "must be a string, got " + obj[key].dump()});
+      errors_.push_back(
+          {join(path, key),
+           "must be a string, got " +
+               obj[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
       return fallback;
     }
     return obj[key].get<std::string>();
@@ -94,7 +97,10 @@ class Reader {
   bool boolean(const nlohmann::json& obj, const std::string& path, const char* key, bool fallback) {
     if (!obj.contains(key)) return fallback;
     if (!obj[key].is_boolean()) {
-      errors_.push_back({join(path, key), "must be true or false, got " + obj[key].dump()});
+      errors_.push_back(
+          {join(path, key),
+           "must be true or false, got " +
+               obj[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
       return fallback;
     }
     return obj[key].get<bool>();
@@ -110,7 +116,8 @@ class Reader {
       d = parseDuration(v.get<std::string>());
     if (!d) {
       errors_.push_back(
-          {join(path, key), "must be a duration like 250ms, 5s, 2m or 1h, got " + v.dump()});
+          {join(path, key), "must be a duration like 250ms, 5s, 2m or 1h, got " +
+                                v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
       return fallback;
     }
     return *d;
@@ -126,7 +133,8 @@ class Reader {
       s = parseSize(v.get<std::string>());
     if (!s) {
       errors_.push_back(
-          {join(path, key), "must be a size like 512, 64KiB, 8MiB or 1GiB, got " + v.dump()});
+          {join(path, key), "must be a size like 512, 64KiB, 8MiB or 1GiB, got " +
+                                v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
       return fallback;
     }
     return *s;
@@ -136,8 +144,10 @@ class Reader {
     if (!obj.contains(key)) return fallback;
     const auto& v = obj[key];
     if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
-      errors_.push_back({join(path, key), v.dump() + " is not an integer in " +
-                                              std::to_string(min) + ".." + std::to_string(max)});
+      errors_.push_back(
+          {join(path, key), v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                " is not an integer in " + std::to_string(min) + ".." +
+                                std::to_string(max)});
       return fallback;
     }
     return v.get<int64_t>();
@@ -227,7 +237,8 @@ void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
 QuotaPolicy readPolicy(Reader& r, const std::string& path, const nlohmann::json& v) {
   if (v == "block") return QuotaPolicy::Block;
   if (v != "drop_oldest")
-    r.errors().push_back({path, v.dump() + " is not one of: drop_oldest, block"});
+    r.errors().push_back({path, v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                    " is not one of: drop_oldest, block"});
   return QuotaPolicy::DropOldest;
 }
 

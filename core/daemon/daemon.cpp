@@ -197,7 +197,7 @@ std::vector<std::string> Daemon::reload(const GatewayConfig& next) {
       continue;
     }
     const auto old = std::find_if(config_.plugins.begin(), config_.plugins.end(),
-                                  [&](const InstanceSpec& s) { return s.name == name; });
+                                  [&n = name](const InstanceSpec& s) { return s.name == n; });
     if (old == config_.plugins.end() || !(*old == *spec)) {
       if (Status st = plugins_->update(*spec); !st.ok())
         failures.push_back(name + ": " + st.message);

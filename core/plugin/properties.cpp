@@ -62,7 +62,8 @@ bool inRange(const PropertySpec& spec, double v) {
 }
 
 std::string shown(const PropertySpec& spec, const nlohmann::json& v) {
-  return spec.secret() ? std::string("(secret value)") : v.dump();
+  return spec.secret() ? std::string("(secret value)")
+                       : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Converts a JSON value into a typed PropertyValue, or returns what is wrong.
@@ -138,11 +139,11 @@ std::string resolveValue(const PropertySpec& spec, const nlohmann::json& v, Prop
     }
     case SG_PROP_LIST:
       if (!v.is_array()) return "must be a list, got " + shown(spec, v);
-      out.text = v.dump();
+      out.text = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return {};
     case SG_PROP_OBJECT:
       if (!v.is_object()) return "must be a mapping, got " + shown(spec, v);
-      out.text = v.dump();
+      out.text = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return {};
     default:
       return "has an unknown type " + std::to_string(spec.type);

@@ -115,4 +115,13 @@ TEST(GatewayConfig, MissingFileSaysSo) {
   EXPECT_NE(errors[0].text().find("cannot be read"), std::string::npos);
 }
 
+// Found by fuzzing the admin API: invalid UTF-8 in a config made an error message throw.
+TEST(GatewayConfig, InvalidUtf8IsAnErrorNotACrash) {
+  ConfigErrors errors;
+  const auto cfg = parseConfig("store_id: {bad,: \xff\xff}\ndata_dir: d\n", "/tmp", errors);
+  EXPECT_FALSE(cfg);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].text().find("store_id"), std::string::npos) << errors[0].text();
+}
+
 }  // namespace storegate
