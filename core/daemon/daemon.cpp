@@ -114,6 +114,7 @@ void Daemon::collect(MetricWriter& w) {
             double(ingest_->accepted()));
   w.counter("storegate_ingest_rejected_total", "Events refused as malformed",
             double(ingest_->rejected()));
+  plugins_->collectDeliveryLatency(w);
   const BufferStats b = buffer_->stats();
   const int64_t now = wallClockNs();
   for (const InstanceReport& r : plugins_->list()) {

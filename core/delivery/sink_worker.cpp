@@ -120,7 +120,10 @@ void SinkWorker::run() {
     {
       std::lock_guard lock(slot_->mu);
       if (slot_->instance) {
+        const auto t0 = std::chrono::steady_clock::now();
         status = slot_->instance->deliver(views, result);
+        deliver_seconds_.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         if (status != SG_OK) reason = slot_->instance->lastError();
       }
     }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "buffer/event_buffer.hpp"
+#include "common/metrics.hpp"
 #include "delivery/delivery_options.hpp"
 #include "plugin/instance.hpp"
 
@@ -36,6 +37,8 @@ class SinkWorker {
   [[nodiscard]] uint64_t deadLettered() const { return dead_lettered_.load(); }
   [[nodiscard]] uint64_t failures() const { return failures_.load(); }
   [[nodiscard]] uint64_t skipped() const { return skipped_.load(); }
+  // How long each deliver call took (the sink's round trip to its destination).
+  [[nodiscard]] const Histogram& deliverLatency() const { return deliver_seconds_; }
 
  private:
   void run();
@@ -56,6 +59,7 @@ class SinkWorker {
   std::atomic<uint64_t> dead_lettered_{0};
   std::atomic<uint64_t> failures_{0};
   std::atomic<uint64_t> skipped_{0};
+  Histogram deliver_seconds_;
   std::thread thread_;
 };
 

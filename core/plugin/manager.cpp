@@ -495,6 +495,16 @@ std::vector<RetiredLibrary> PluginManager::retired() const {
   return retired_;
 }
 
+void PluginManager::collectDeliveryLatency(MetricWriter& w) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [name, entry] : entries_) {
+    if (!entry->worker) continue;
+    w.histogram("storegate_sink_deliver_seconds", "Time of one deliver call to the sink",
+                entry->worker->deliverLatency(),
+                {{"instance", name}, {"plugin", entry->spec.plugin}});
+  }
+}
+
 std::vector<std::string> PluginManager::names() const {
   std::lock_guard lock(mu_);
   std::vector<std::string> out;

@@ -85,6 +85,8 @@ class PluginManager {
   [[nodiscard]] std::optional<InstanceReport> get(const std::string& name);
   [[nodiscard]] std::vector<RetiredLibrary> retired() const;
   [[nodiscard]] std::vector<std::string> names() const;
+  // Each sink's deliver latency histogram, labelled with the instance.
+  void collectDeliveryLatency(MetricWriter& w) const;
 
  private:
   struct Entry {

@@ -201,6 +201,9 @@ TEST_F(AdminApi, EveryEndpointWithEachRoleAndTheRefusals) {
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
   EXPECT_NE(metrics->body.find("storegate_buffer_events_in_total"), std::string::npos);
+  EXPECT_NE(metrics->body.find("storegate_buffer_commit_seconds_bucket"), std::string::npos);
+  EXPECT_NE(metrics->body.find("storegate_sink_deliver_seconds_bucket{instance=\"out\""),
+            std::string::npos);
   EXPECT_EQ(c.Get("/metrics")->status, 401);
   const json openapi = call("GET", "/v1/openapi.json", kViewer).second;
   EXPECT_EQ(openapi["openapi"], "3.0.3");
