@@ -14,6 +14,7 @@ struct AdminOptions {
   std::filesystem::path tokens_file;      // default <data_dir>/admin-tokens (0600)
   std::filesystem::path audit_file;       // default <data_dir>/audit.log
   uint64_t max_body = 1 << 20;
+  uint64_t max_upload = 64 << 20;  // a plugin build sent to POST …/upload
   int threads = 4;
   int queue = 16;
   std::chrono::milliseconds timeout{10'000};  // socket and keep-alive

@@ -33,7 +33,8 @@ void send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& r) {
 
 class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
-  Handler(AdminServer& server, uint64_t max_body) : server_(server), max_body_(max_body) {}
+  Handler(AdminServer& server, uint64_t max_body, uint64_t max_upload)
+      : server_(server), max_body_(max_body), max_upload_(max_upload) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& resp) override {
@@ -47,11 +48,17 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
                                     "compressed request bodies are refused"));
       return;
     }
-    if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
+    // A plugin build may be larger than any JSON body: its own cap.
+    const std::string& uri = req.getURI();
+    const bool upload = req.getMethod() == "POST" && uri.size() > 7 &&
+                        uri.compare(uri.size() - 7, 7, "/upload") == 0;
+    const uint64_t cap = upload ? max_upload_ : max_body_;
+    if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(cap)) {
       send(resp,
            ApiResponse::error(413, "too_large",
                               "body of " + std::to_string(req.getContentLength64()) +
-                                  " bytes exceeds admin.max_body " + std::to_string(max_body_)));
+                                  " bytes exceeds admin." + (upload ? "max_upload " : "max_body ") +
+                                  std::to_string(cap)));
       return;
     }
     ApiRequest r;
@@ -105,20 +112,23 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
  private:
   AdminServer& server_;
   uint64_t max_body_;
+  uint64_t max_upload_;
   std::ostream* out_ = nullptr;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(AdminServer& server, uint64_t max_body) : server_(server), max_body_(max_body) {}
+  Factory(AdminServer& server, uint64_t max_body, uint64_t max_upload)
+      : server_(server), max_body_(max_body), max_upload_(max_upload) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(server_, max_body_);
+    return new Handler(server_, max_body_, max_upload_);
   }
 
  private:
   AdminServer& server_;
   uint64_t max_body_;
+  uint64_t max_upload_;
 };
 
 }  // namespace
@@ -175,8 +185,8 @@ Status AdminServer::start() {
     }
     port_ = socket->address().port();
     pool_ = std::make_unique<Poco::ThreadPool>(1, options_.threads + 1);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, options_.max_body), *pool_,
-                                                      *socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(
+        new Factory(*this, options_.max_body, options_.max_upload), *pool_, *socket, params);
   } catch (const Poco::Exception& e) {
     return Status::failed("admin API cannot listen on " + options_.listen + ": " + e.displayText() +
                           " (change admin.listen, or admin.enabled: false)");

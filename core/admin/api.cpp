@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "admin/openapi.hpp"
+#include "admin/tokens.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "daemon/daemon.hpp"
@@ -79,6 +80,8 @@ AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
   r.add("PUT", "/v1/plugins/{name}/config", Role::kOperator,
         [this](ApiRequest& q) { return configure(q); });
   r.add("POST", "/v1/plugins/{name}/swap", Role::kAdmin, [this](ApiRequest& q) { return swap(q); });
+  r.add("POST", "/v1/plugins/{name}/upload", Role::kAdmin,
+        [this](ApiRequest& q) { return upload(q); });
   r.add("GET", "/v1/buffer", Role::kViewer, [this](ApiRequest&) { return buffer(); });
   r.add("GET", "/v1/buffer/dead-letters", Role::kViewer,
         [this](ApiRequest& q) { return deadLetters(q); });
@@ -261,6 +264,42 @@ ApiResponse AdminApi::swap(const ApiRequest& req) {
                    {"old_library", s.old_library},
                    {"old_library_fate", s.old_library_fate}};
     return ApiResponse::json(s.swapped ? 200 : 422, out);
+  });
+}
+
+// The body is a plugin build (.so). It is kept under <data_dir>/plugins/ by content hash —
+// a new path for every build, as hot swap needs — and the instance is swapped to it.
+ApiResponse AdminApi::upload(const ApiRequest& req) {
+  if (req.body.size() < 64 || req.body.compare(0, 4,
+                                               "\x7f"
+                                               "ELF") != 0)
+    return ApiResponse::error(422, "not_a_plugin", "the body must be a plugin build (an ELF .so)");
+  return exclusive([&] {
+    const std::string& name = req.params.at("name");
+    const auto r = daemon_.plugins().get(name);
+    if (!r) return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
+    const auto dir = daemon_.configSnapshot().data_dir / "plugins";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const auto path =
+        dir / (r->plugin + "-" + admin::TokenStore::sha256Hex(req.body).substr(0, 16) + ".so");
+    if (!std::filesystem::exists(path)) {
+      const auto tmp = path.string() + ".part";
+      {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out.write(req.body.data(), static_cast<std::streamsize>(req.body.size()));
+        if (!out) return ApiResponse::error(500, "unwritable", "cannot write " + tmp);
+      }
+      std::filesystem::rename(tmp, path, ec);
+      if (ec) return ApiResponse::error(500, "unwritable", "cannot keep " + path.string());
+    }
+    const SwapReport s = daemon_.plugins().hotSwap(name, path);
+    return ApiResponse::json(s.swapped ? 200 : 422, {{"swapped", s.swapped},
+                                                     {"rolled_back", s.rolled_back},
+                                                     {"error", s.error},
+                                                     {"library", path.string()},
+                                                     {"old_library", s.old_library},
+                                                     {"old_library_fate", s.old_library_fate}});
   });
 }
 

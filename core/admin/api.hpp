@@ -31,6 +31,7 @@ class AdminApi {
   ApiResponse startStop(const ApiRequest& req, bool start);
   ApiResponse configure(const ApiRequest& req);
   ApiResponse swap(const ApiRequest& req);
+  ApiResponse upload(const ApiRequest& req);
   ApiResponse buffer();
   ApiResponse deadLetters(const ApiRequest& req);
   ApiResponse resolveDeadLetter(const ApiRequest& req, bool retry);

@@ -201,8 +201,8 @@ void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
   }
   const std::string p = "admin";
   r.unknownKeys(admin, p,
-                {"enabled", "listen", "tokens_file", "audit_file", "max_body", "threads", "queue",
-                 "timeout", "rate_per_second", "burst", "tls"});
+                {"enabled", "listen", "tokens_file", "audit_file", "max_body", "max_upload",
+                 "threads", "queue", "timeout", "rate_per_second", "burst", "tls"});
   out.enabled = r.boolean(admin, p, "enabled", true);
   out.listen = r.string(admin, p, "listen", out.listen);
   if (out.listen.rfind(':') == std::string::npos || out.listen.rfind(':') == 0)
@@ -212,6 +212,7 @@ void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
   const std::string audit = r.string(admin, p, "audit_file", "");
   if (!audit.empty()) out.audit_file = r.pathValue(audit);
   out.max_body = r.size(admin, p, "max_body", out.max_body);
+  out.max_upload = r.size(admin, p, "max_upload", out.max_upload);
   out.threads = static_cast<int>(r.integer(admin, p, "threads", out.threads, 1, 64));
   out.queue = static_cast<int>(r.integer(admin, p, "queue", out.queue, 1, 1024));
   out.timeout = r.duration(admin, p, "timeout", out.timeout);

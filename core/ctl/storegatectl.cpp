@@ -26,7 +26,9 @@ void usage(std::ostream& out) {
          "  plugin NAME             one instance in full\n"
          "  start NAME | stop NAME  start or stop an instance\n"
          "  swap NAME LIBRARY       hot swap an instance to another build (.so)\n"
+         "  upload NAME SOFILE      send a plugin build and hot swap the instance to it\n"
          "  config validate FILE    check a config file without applying it\n"
+         "  config apply FILE       apply a config file (rolled back if any part fails)\n"
          "  lag                     each sink's cursor and lag\n"
          "  tail [N]                the latest N events (default 20)\n"
          "  logs [N]                the latest N log lines (default 50)\n"
@@ -180,7 +182,7 @@ int main(int argc, char** argv) {
     }
   } else if (cmd == "config") {
     need(3);
-    if (args[1] != "validate") {
+    if (args[1] != "validate" && args[1] != "apply") {
       usage(std::cerr);
       return kUsage;
     }
@@ -191,10 +193,30 @@ int main(int argc, char** argv) {
     }
     std::stringstream text;
     text << in.rdbuf();
-    code = c.call("POST", "/v1/config/validate", text.str(), "application/yaml", out);
+    const bool apply = args[1] == "apply";
+    code = c.call(apply ? "PUT" : "POST", apply ? "/v1/config" : "/v1/config/validate", text.str(),
+                  "application/yaml", out);
     if (code == kOk && !as_json) {
-      std::cout << args[2] << ": valid\n";
+      std::cout << args[2] << (apply ? ": applied\n" : ": valid\n");
       return kOk;
+    }
+  } else if (cmd == "upload") {
+    need(3);
+    std::ifstream in(args[2], std::ios::binary);
+    if (!in) {
+      std::cerr << "storegatectl: cannot read " << args[2] << "\n";
+      return kUsage;
+    }
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    code = c.call("POST", "/v1/plugins/" + args[1] + "/upload", bytes.str(),
+                  "application/octet-stream", out);
+    if (!as_json && out.is_object() && out.contains("swapped")) {
+      std::cout << args[1] << ": "
+                << (out["swapped"].get<bool>() ? "swapped to " + cell(out["library"])
+                                               : "not swapped: " + cell(out["error"]))
+                << "\n";
+      return code;
     }
   } else if (cmd == "lag") {
     code = c.call("GET", "/v1/buffer", "", "", out);

@@ -1,6 +1,10 @@
 // Start, reload-as-differences and ordered shutdown of the gateway.
 #include "daemon/daemon.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <set>
 
 #include "admin/admin_server.hpp"
@@ -109,6 +113,7 @@ Status Daemon::start() {
 }
 
 void Daemon::collect(MetricWriter& w) {
+  collectProcess(w);
   if (rocks_) rocks_->collect(w);
   w.counter("storegate_ingest_accepted_total", "Events accepted from plugins",
             double(ingest_->accepted()));
@@ -139,6 +144,28 @@ void Daemon::collect(MetricWriter& w) {
             "Age of the oldest event the sink has not acknowledged",
             next.empty() ? 0.0 : double(now - next.front().time_unix_ns) / 1e9, l);
   }
+}
+
+void Daemon::collectProcess(MetricWriter& w) {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  w.counter("process_cpu_seconds_total", "User and system CPU time",
+            double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  w.gauge("process_resident_memory_bytes", "Resident set size",
+          double(resident) * double(::sysconf(_SC_PAGESIZE)));
+  std::error_code ec;
+  size_t fds = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    ++fds;
+  w.gauge("process_open_fds", "Open file descriptors", double(fds));
+  w.gauge("process_start_time_seconds", "Start time, Unix seconds", double(started_ns_) / 1e9);
 }
 
 void Daemon::logStats() {

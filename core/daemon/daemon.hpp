@@ -56,6 +56,7 @@ class Daemon {
 
  private:
   void collect(MetricWriter& w);
+  void collectProcess(MetricWriter& w);
 
   GatewayConfig config_;
   std::vector<std::filesystem::path> plugin_dirs_;
