@@ -1,0 +1,201 @@
+#include "camera_footfall.hpp"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+namespace storegate::plugins::footfall {
+
+namespace {
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::vector<cv::Point2f> points(const json& list, const std::string& where, size_t min) {
+  if (!list.is_array() || list.size() < min)
+    throw sdk::Error(where + ": needs at least " + std::to_string(min) + " [x, y] points",
+                     SG_ERR_INVALID);
+  std::vector<cv::Point2f> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json& p = list[i];
+    if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number())
+      throw sdk::Error(where + "[" + std::to_string(i) + "]: must be [x, y]", SG_ERR_INVALID);
+    out.emplace_back(p[0].get<float>(), p[1].get<float>());
+  }
+  return out;
+}
+
+template <typename T>
+std::vector<T> parseShapes(const std::string& text, const char* what, const char* key, size_t min) {
+  const json doc = json::parse(text, nullptr, false);
+  if (!doc.is_array()) throw sdk::Error(std::string(what) + ": must be a list", SG_ERR_INVALID);
+  std::vector<T> out;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    const std::string where = std::string(what) + "[" + std::to_string(i) + "]";
+    if (!doc[i].is_object() || !doc[i].contains("name") || !doc[i]["name"].is_string())
+      throw sdk::Error(where + ": needs a string name", SG_ERR_INVALID);
+    out.push_back({doc[i]["name"].get<std::string>(),
+                   points(doc[i].value(key, json()), where + "." + key, min)});
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<Line> parseLines(const std::string& text) {
+  return parseShapes<Line>(text, "lines", "points", 2);
+}
+std::vector<Zone> parseZones(const std::string& text) {
+  return parseShapes<Zone>(text, "zones", "polygon", 3);
+}
+
+CameraFootfall::CameraFootfall(sdk::Host host, const sdk::Config& c)
+    : sdk::Plugin(std::move(host)),
+      url_(c.getString("camera.url")),
+      max_fps_(static_cast<int>(c.getInt("camera.max_fps"))),
+      loop_(c.getBool("camera.loop")),
+      scale_width_(static_cast<int>(c.getInt("scale_width"))),
+      count_interval_(c.getDuration("count_interval")),
+      reconnect_(c.getDuration("reconnect_interval")) {
+  pipeline_settings_.hog = c.getString("detector") == "hog";
+  pipeline_settings_.min_area = c.getDouble("min_area");
+  pipeline_settings_.max_distance = c.getDouble("max_distance");
+  pipeline_settings_.lines = parseLines(c.getJson("lines"));
+  pipeline_settings_.zones = parseZones(c.getJson("zones"));
+  if (pipeline_settings_.lines.empty() && pipeline_settings_.zones.empty())
+    throw sdk::Error("lines and zones are both empty: nothing to count", SG_ERR_INVALID);
+}
+
+CameraFootfall::~CameraFootfall() {
+  stop(std::chrono::milliseconds(0));
+}
+
+void CameraFootfall::start() {
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void CameraFootfall::stop(std::chrono::milliseconds) {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void CameraFootfall::problem(const std::string& p) {
+  std::lock_guard lock(mu_);
+  if (p != problem_ && !p.empty()) {
+    host().warn(p);
+    host().setError(p);
+  }
+  problem_ = p;
+}
+
+sg_health_level CameraFootfall::health() {
+  std::lock_guard lock(mu_);
+  if (problem_.empty()) return SG_HEALTH_OK;
+  host().setError(problem_);
+  return SG_HEALTH_DEGRADED;
+}
+
+void CameraFootfall::emitAll(std::vector<sdk::Event>& events) {
+  while (!events.empty() && !stopping_) {
+    const sg_status s = host().emitBatch(events);
+    if (s == SG_OK) break;
+    if (s != SG_ERR_BACKPRESSURE) {
+      problem("footfall events not stored (status " + std::to_string(s) + ")");
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  events.clear();
+}
+
+void CameraFootfall::run() {
+  Pipeline pipeline(pipeline_settings_);
+  std::map<std::string, std::pair<int, int>> counts;  // line → (in, out) this interval
+  int64_t interval_start = host().nowUnixNs();
+  const auto frame_time = std::chrono::microseconds(1'000'000 / std::max(1, max_fps_));
+  std::vector<sdk::Event> events;
+  cv::Mat frame, scaled;
+  while (!stopping_) {
+    cv::VideoCapture cap;
+    const bool device = url_.rfind("/dev/video", 0) == 0;
+    if (device) {
+      cap.open(url_, cv::CAP_V4L2);
+    } else {
+      cap.open(url_);
+    }
+    if (!cap.isOpened()) {
+      problem("cannot open camera '" + url_ + "'; retrying");
+      for (auto until = Clock::now() + reconnect_; !stopping_ && Clock::now() < until;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    problem("");
+    const bool file = !device && url_.find("://") == std::string::npos;
+    auto next = Clock::now();
+    while (!stopping_ && cap.read(frame) && !frame.empty()) {
+      const double scale =
+          scale_width_ > 0 && frame.cols != scale_width_ ? double(scale_width_) / frame.cols : 1.0;
+      if (scale != 1.0) {
+        cv::resize(frame, scaled, cv::Size(), scale, scale, cv::INTER_AREA);
+      } else {
+        scaled = frame;
+      }
+      const int64_t now = host().nowUnixNs();
+      const FrameResult r = pipeline.process(scaled, double(now) / 1e9);
+      for (const Crossing& c : r.crossings) {
+        sdk::Event e;
+        e.type = "store.footfall.crossing";
+        e.subject = c.line;
+        e.data =
+            json{{"line", c.line}, {"direction", c.in ? "in" : "out"}, {"track", c.track}}.dump();
+        events.push_back(std::move(e));
+        auto& n = counts[c.line];
+        (c.in ? n.first : n.second)++;
+      }
+      for (const Dwell& d : r.dwells) {
+        sdk::Event e;
+        e.type = "store.zone.dwell";
+        e.subject = d.zone;
+        e.data = json{{"zone", d.zone},
+                      {"track", d.track},
+                      {"entered_at", sdk::detail::rfc3339(int64_t(d.entered_s * 1e9))},
+                      {"dwell_s", d.seconds}}
+                     .dump();
+        events.push_back(std::move(e));
+      }
+      host().gaugeSet("occupancy", r.tracks);
+      if (now - interval_start >= std::chrono::nanoseconds(count_interval_).count()) {
+        for (const Line& l : pipeline_settings_.lines) {
+          const auto n = counts[l.name];
+          sdk::Event e;
+          e.type = "store.footfall.count";
+          e.subject = l.name;
+          e.data = json{{"line", l.name},
+                        {"in", n.first},
+                        {"out", n.second},
+                        {"from", sdk::detail::rfc3339(interval_start)},
+                        {"to", sdk::detail::rfc3339(now)}}
+                       .dump();
+          events.push_back(std::move(e));
+        }
+        counts.clear();
+        interval_start = now;
+      }
+      emitAll(events);
+      host().counterAdd("frames");
+      next += frame_time;
+      const auto t = Clock::now();
+      if (next > t) {
+        std::this_thread::sleep_until(next);
+      } else {
+        next = t;
+      }
+    }
+    if (file && !loop_) {
+      while (!stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return;
+    }
+    if (!file) problem("camera '" + url_ + "' stopped delivering frames; reconnecting");
+  }
+}
+
+}  // namespace storegate::plugins::footfall
