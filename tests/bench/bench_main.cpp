@@ -20,6 +20,7 @@
 #include "buffer/rocksdb_buffer.hpp"
 #include "common/log.hpp"
 #include "event/codec.hpp"
+#include "footfall_bench.hpp"
 #include "member_code_bench.hpp"
 #include "plugin/manager.hpp"
 #include "pos_bench.hpp"
@@ -322,6 +323,25 @@ std::string fmt(double v, int digits = 0) {
 
 }  // namespace
 
+// Prints camera_footfall's rows on OpenCV's sample pedestrian video (opencv-doc).
+void footfallTable(const Args& a) {
+  const std::filesystem::path video = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+  std::vector<double> bg, hog, convert;
+  for (int i = 0; i < a.repeats; ++i) {
+    const FootfallResult r = footfallRun(video, a.quick ? 60 : 400);
+    if (!r.ran) return;
+    bg.push_back(r.fps_background);
+    hog.push_back(r.fps_hog);
+    convert.push_back(r.fps_convert_only);
+  }
+  std::cout << "\n| camera_footfall pipeline, vtest.avi at 640×480, one core | frames/s | ratio to "
+               "BGR→gray alone |\n|---|---|---|\n"
+            << "| background subtraction + tracker + lines | " << fmt(median(bg)) << " | "
+            << fmt(median(bg) / median(convert), 3) << " |\n"
+            << "| HOG people detector + tracker + lines | " << fmt(median(hog), 1) << " | "
+            << fmt(median(hog) / median(convert), 4) << " |\n";
+}
+
 // Prints member_code's decoder rows; false if a code was missed or invented.
 bool memberCodeTable(const Args& a) {
   std::vector<double> with, empty, convert, video;
@@ -428,9 +448,9 @@ int run(int argc, char** argv) {
     else if (s == "--dir" && i + 1 < argc)
       a.dir = argv[++i];
     else {
-      std::cerr
-          << "usage: storegate-bench [--quick] [--repeats N] [--drain-events N] "
-             "[--tombstone-events N] [--dir DIR] [--scenario drain|uplink|sensor|member_code]\n";
+      std::cerr << "usage: storegate-bench [--quick] [--repeats N] [--drain-events N] "
+                   "[--tombstone-events N] [--dir DIR] [--scenario "
+                   "drain|uplink|sensor|member_code|footfall]\n";
       return 2;
     }
   }
@@ -454,6 +474,10 @@ int run(int argc, char** argv) {
               << r.write_amp << "\n";
     std::filesystem::remove_all(a.dir);
     return r.complete ? 0 : 1;
+  }
+  if (only == "footfall") {
+    footfallTable(a);
+    return 0;
   }
   if (only == "uplink" || only == "sensor" || only == "member_code") {
     const bool ok = only == "uplink"   ? uplinkTable(a)
@@ -573,6 +597,9 @@ int run(int argc, char** argv) {
 
   // 8. Member codes in camera frames.
   ok = memberCodeTable(a) && ok;
+
+  // 9. Footfall.
+  footfallTable(a);
 
   std::cout << "\nWrite amplification (bytes RocksDB wrote to disk — WAL, flushes, compactions — "
                "per byte "
