@@ -26,7 +26,14 @@ plugins:
   ASSERT_TRUE(config) << errors.front().text();
   Daemon daemon(*config, {test::pluginDir(), test::fixtureDir()});
   ASSERT_TRUE(daemon.start().ok());
-  ASSERT_TRUE(test::waitUntil([&] { return daemon.buffer().cursor("out") == 30; }));
+  // The counters move just after the append returns: wait for them too, not only the sink.
+  ASSERT_TRUE(test::waitUntil([&] {
+    const std::string t = daemon.metrics().render();
+    return daemon.buffer().cursor("out") == 30 &&
+           t.find("storegate_ingest_accepted_total 30") != std::string::npos &&
+           t.find("storegate_plugin_emitted_total{instance=\"greeter\",plugin=\"hello\"} 30") !=
+               std::string::npos;
+  }));
   const std::string text = daemon.metrics().render();
   for (const char* line : {
            "storegate_buffer_events_in_total 30",
