@@ -12,8 +12,7 @@
 #include <fstream>
 #include <thread>
 
-#include "buffer/rocksdb_buffer.hpp"
-#include "plugin/manager.hpp"
+#include "plugin_bench.hpp"
 
 namespace storegate::bench {
 namespace {
@@ -40,36 +39,7 @@ std::string jsonReceipt(uint64_t n) {
          R"(","till":"1","time":"2026-11-23T12:00:00Z","items":[{"sku":"6901234567892","quantity":2,"unit_price":1.25}],"total":2.5,"payment":"card"})";
 }
 
-struct Rig {
-  std::unique_ptr<RocksBuffer> buffer;
-  std::unique_ptr<Ingest> ingest;
-  std::unique_ptr<PluginManager> plugins;
-  explicit Rig(const std::filesystem::path& dir) {
-    BufferOptions o;
-    o.quota_bytes = 0;
-    o.disk_min_free_bytes = 0;
-    o.disk_resume_free_bytes = 0;
-    std::string error;
-    buffer = RocksBuffer::open(dir / "buffer", o, error);
-    if (!buffer) throw std::runtime_error(error);
-    ingest = std::make_unique<Ingest>(*buffer, "bench");
-    plugins = std::make_unique<PluginManager>(
-        std::vector<std::filesystem::path>{STOREGATE_BUNDLED_PLUGIN_DIR},
-        HostServices{ingest.get(), buffer.get(), "bench"}, *buffer);
-  }
-  ~Rig() {
-    plugins.reset();
-    ingest.reset();
-    buffer.reset();
-  }
-  bool waitFor(uint64_t n) {
-    const auto deadline = Clock::now() + std::chrono::seconds(300);
-    while (buffer->stats().last_sequence < n && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return buffer->stats().last_sequence >= n;
-  }
-};
+using Rig = PluginBench;
 
 double webhookRun(const std::filesystem::path& dir, uint64_t receipts, size_t per_request,
                   bool& ok) {

@@ -9,8 +9,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "buffer/rocksdb_buffer.hpp"
-#include "plugin/manager.hpp"
+#include "plugin_bench.hpp"
 #include "support/mosquitto.hpp"
 
 namespace storegate::bench {
@@ -59,17 +58,9 @@ SensorResult sensorRun(const std::filesystem::path& dir, uint64_t messages) {
         ok ? double(messages) / std::chrono::duration<double>(Clock::now() - start).count() : 0;
     sub.disconnect()->wait();
   }
-  BufferOptions o;
-  o.quota_bytes = 0;
-  o.disk_min_free_bytes = 0;
-  o.disk_resume_free_bytes = 0;
-  std::string error;
-  auto buffer = RocksBuffer::open(dir / "buffer", o, error);
-  if (!buffer) throw std::runtime_error(error);
-  Ingest ingest(*buffer, "bench");
   {
-    PluginManager plugins({STOREGATE_BUNDLED_PLUGIN_DIR},
-                          HostServices{&ingest, buffer.get(), "bench"}, *buffer);
+    PluginBench rig(dir);
+    PluginManager& plugins = *rig.plugins;
     InstanceSpec s;
     s.name = "sensors";
     s.plugin = "sensor_mqtt";
@@ -86,10 +77,9 @@ SensorResult sensorRun(const std::filesystem::path& dir, uint64_t messages) {
       std::this_thread::sleep_for(5ms);
     const auto start = Clock::now();
     publish(broker, messages);
-    out.complete = waitFor([&] { return buffer->stats().last_sequence; }, messages, 120s);
+    out.complete = waitFor([&] { return rig.buffer->stats().last_sequence; }, messages, 120s);
     out.plugin_mps = double(messages) / std::chrono::duration<double>(Clock::now() - start).count();
   }
-  buffer.reset();
   std::filesystem::remove_all(dir);
   return out;
 }

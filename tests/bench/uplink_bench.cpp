@@ -13,8 +13,7 @@
 #include <storegate/sdk.hpp>
 #include <thread>
 
-#include "buffer/rocksdb_buffer.hpp"
-#include "plugin/manager.hpp"
+#include "plugin_bench.hpp"
 #include "support/mosquitto.hpp"
 
 namespace storegate::bench {
@@ -86,28 +85,12 @@ class Receiver {
   std::vector<double> latencies_;
 };
 
-struct Rig {
-  std::unique_ptr<RocksBuffer> buffer;
-  std::unique_ptr<Ingest> ingest;
-  std::unique_ptr<PluginManager> plugins;
-  explicit Rig(const std::filesystem::path& dir) {
-    BufferOptions o;
-    o.quota_bytes = 0;
-    o.disk_min_free_bytes = 0;
-    o.disk_resume_free_bytes = 0;
-    std::string error;
+struct Rig : PluginBench {
+  // A fresh buffer for each scenario.
+  explicit Rig(const std::filesystem::path& dir) : PluginBench(fresh(dir)) {}
+  static const std::filesystem::path& fresh(const std::filesystem::path& dir) {
     std::filesystem::remove_all(dir);
-    buffer = RocksBuffer::open(dir / "buffer", o, error);
-    if (!buffer) throw std::runtime_error(error);
-    ingest = std::make_unique<Ingest>(*buffer, "bench");
-    plugins = std::make_unique<PluginManager>(
-        std::vector<std::filesystem::path>{STOREGATE_BUNDLED_PLUGIN_DIR},
-        HostServices{ingest.get(), buffer.get(), "bench"}, *buffer);
-  }
-  ~Rig() {
-    plugins.reset();
-    ingest.reset();
-    buffer.reset();
+    return dir;
   }
   sdk::Event event(uint64_t n, int64_t t = 1'790'000'000'000'000'000) const {
     sdk::Event e;

@@ -30,12 +30,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using namespace plugins::member_code;
 
-#define ASSERT_OK(expr)                   \
-  do {                                    \
-    const Status st_ = (expr);            \
-    ASSERT_TRUE(st_.ok()) << st_.message; \
-  } while (0)
-
 cv::Mat render(ZXing::BarcodeFormat format, const std::string& text, int w, int h) {
   const auto bits = ZXing::MultiFormatWriter(format).encode(text, w, h);
   const auto m = ZXing::ToMatrix<uint8_t>(bits);
@@ -90,11 +84,7 @@ class MemberCodeTest : public ::testing::Test {
     }
     return out;
   }
-  double metric(const std::string& name) {
-    const auto r = rig_->manager->get("entrance_reader");
-    const auto it = r->metrics.find(name);
-    return it == r->metrics.end() ? 0 : it->second;
-  }
+  double metric(const std::string& name) { return test::pluginMetric(*rig_->manager, "entrance_reader", name); }
 };
 
 }  // namespace

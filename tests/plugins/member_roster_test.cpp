@@ -16,12 +16,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-#define ASSERT_OK(expr)                   \
-  do {                                    \
-    const Status st_ = (expr);            \
-    ASSERT_TRUE(st_.ok()) << st_.message; \
-  } while (0)
-
 class MemberRosterTest : public ::testing::Test {
  protected:
   test::TempDir dir_;
@@ -74,11 +68,7 @@ class MemberRosterTest : public ::testing::Test {
       if (e.type == "store.member.identified") out.push_back(json::parse(e.data));
     return out;
   }
-  double metric(const std::string& name) {
-    const auto r = rig_->manager->get("members");
-    const auto it = r->metrics.find(name);
-    return it == r->metrics.end() ? 0 : it->second;
-  }
+  double metric(const std::string& name) { return test::pluginMetric(*rig_->manager, "members", name); }
 };
 
 }  // namespace

@@ -23,12 +23,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-#define ASSERT_OK(expr)                   \
-  do {                                    \
-    const Status st_ = (expr);            \
-    ASSERT_TRUE(st_.ok()) << st_.message; \
-  } while (0)
-
 // The brand's API: records every batch it accepts; `fault` may answer instead.
 class FakeApi {
  public:
@@ -149,11 +143,7 @@ class PlatformHttpTest : public ::testing::Test {
     const sg_event view = e.toView();
     ASSERT_OK(rig_->ingest->emit("door", {&view, 1}));
   }
-  double metric(const std::string& name) {
-    const auto r = manager_->get("cloud");
-    const auto it = r->metrics.find(name);
-    return it == r->metrics.end() ? 0 : it->second;
-  }
+  double metric(const std::string& name) { return test::pluginMetric(*manager_, "cloud", name); }
   static std::set<int> numbers(const std::vector<json>& events) {
     std::set<int> out;
     for (const auto& e : events) out.insert(e["data"]["n"].get<int>());

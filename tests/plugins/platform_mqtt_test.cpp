@@ -36,12 +36,6 @@ std::string pseudonym(const std::string& id) {
   return hex;
 }
 
-#define ASSERT_OK(expr)                   \
-  do {                                    \
-    const Status st_ = (expr);            \
-    ASSERT_TRUE(st_.ok()) << st_.message; \
-  } while (0)
-
 class PlatformMqttTest : public ::testing::Test {
  protected:
   test::TempDir dir_;
@@ -86,11 +80,7 @@ class PlatformMqttTest : public ::testing::Test {
   }
 
   std::string health() { return manager_->get("cloud")->health; }
-  double metric(const std::string& name) {
-    const auto r = manager_->get("cloud");
-    const auto it = r->metrics.find(name);
-    return it == r->metrics.end() ? 0 : it->second;
-  }
+  double metric(const std::string& name) { return test::pluginMetric(*manager_, "cloud", name); }
 };
 
 }  // namespace

@@ -55,10 +55,7 @@ class PosFileTest : public ::testing::Test {
     }
     return out;
   }
-  double metric(const std::string& name) {
-    const auto r = manager_->get("pos");
-    return r && r->metrics.count(name) ? r->metrics.at(name) : 0;
-  }
+  double metric(const std::string& name) { return test::pluginMetric(*manager_, "pos", name); }
 };
 
 }  // namespace

@@ -17,12 +17,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-#define ASSERT_OK(expr)                   \
-  do {                                    \
-    const Status st_ = (expr);            \
-    ASSERT_TRUE(st_.ok()) << st_.message; \
-  } while (0)
-
 class SensorModbusTest : public ::testing::Test {
  protected:
   test::TempDir dir_;

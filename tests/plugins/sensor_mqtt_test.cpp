@@ -19,12 +19,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using plugins::sensor_mqtt::Mapping;
 
-#define ASSERT_OK(expr)                   \
-  do {                                    \
-    const Status st_ = (expr);            \
-    ASSERT_TRUE(st_.ok()) << st_.message; \
-  } while (0)
-
 const json kMappings = json::parse(R"([
   {"topic": "sensors/door/+/beam", "sensor": "door-{1}", "value": "state"},
   {"topic": "sensors/temp/+", "sensor": "fridge-{1}", "value": "c", "unit": "°C",
@@ -69,11 +63,7 @@ class SensorMqttTest : public ::testing::Test {
       if (e.type.rfind(type_prefix, 0) == 0) out.emplace_back(e.type, json::parse(e.data));
     return out;
   }
-  double metric(const std::string& name) {
-    const auto r = rig_->manager->get("sensors");
-    const auto it = r->metrics.find(name);
-    return it == r->metrics.end() ? 0 : it->second;
-  }
+  double metric(const std::string& name) { return test::pluginMetric(*rig_->manager, "sensors", name); }
 };
 
 }  // namespace

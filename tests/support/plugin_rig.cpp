@@ -14,6 +14,13 @@ BufferOptions testBufferOptions(Durability durability) {
   return o;
 }
 
+double pluginMetric(PluginManager& manager, const std::string& instance, const std::string& name) {
+  const auto r = manager.get(instance);
+  if (!r) return 0;
+  const auto it = r->metrics.find(name);
+  return it == r->metrics.end() ? 0 : it->second;
+}
+
 PluginRig::PluginRig(const std::filesystem::path& dir,
                      std::vector<std::filesystem::path> plugin_dirs, BufferOptions options) {
   std::string error;

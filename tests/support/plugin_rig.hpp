@@ -14,6 +14,10 @@ namespace storegate::test {
 // Buffer options for tests: no free-space watermarks (shared machines), the given mode.
 [[nodiscard]] BufferOptions testBufferOptions(Durability durability);
 
+// A metric an instance reported through host->metric; 0 when it has reported none.
+[[nodiscard]] double pluginMetric(PluginManager& manager, const std::string& instance,
+                                  const std::string& name);
+
 struct PluginRig {
   PluginRig(const std::filesystem::path& dir, std::vector<std::filesystem::path> plugin_dirs,
             BufferOptions options);

@@ -10,6 +10,13 @@
 #include <string>
 #include <vector>
 
+// Asserts that a storegate::Status is ok, printing its message when it is not.
+#define ASSERT_OK(expr)                   \
+  do {                                    \
+    const auto st_ = (expr);              \
+    ASSERT_TRUE(st_.ok()) << st_.message; \
+  } while (0)
+
 namespace storegate::test {
 
 std::filesystem::path pluginDir();   // bundled plugins of this build
