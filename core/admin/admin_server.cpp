@@ -204,19 +204,26 @@ void AdminServer::stop() {
   pool_.reset();
 }
 
-ApiResponse AdminServer::handle(ApiRequest& req, const std::string& authorization) {
+std::optional<ApiResponse> AdminServer::admit(ApiRequest& req, const std::string& authorization,
+                                              bool& authenticated) {
   if (!limiter_.allow(req.client)) {
     ApiResponse r = ApiResponse::error(429, "rate_limited", "too many requests; slow down");
     r.headers.emplace_back("Retry-After", "1");
     return r;
   }
-  bool authenticated = false;
+  authenticated = false;
   if (authorization.rfind("Bearer ", 0) == 0 && tokens_) {
     if (auto who = tokens_->check(std::string_view(authorization).substr(7))) {
       req.who = *who;
       authenticated = true;
     }
   }
+  return std::nullopt;
+}
+
+ApiResponse AdminServer::handle(ApiRequest& req, const std::string& authorization) {
+  bool authenticated = false;
+  if (auto refused = admit(req, authorization, authenticated)) return *refused;
   return dispatch(req, authenticated);
 }
 
@@ -252,10 +259,15 @@ ApiResponse AdminServer::dispatch(ApiRequest& req, bool authenticated) {
 
 bool AdminServer::follow(ApiRequest& req, const std::string& authorization, ApiResponse& refusal,
                          const std::function<bool(const std::string&)>& write) {
-  // Authenticate and rate-limit as any request, through a route that only checks.
-  req.path = "/v1/events";
-  refusal = handle(req, authorization);
-  if (refusal.status != 200) return false;
+  bool authenticated = false;
+  if (auto refused = admit(req, authorization, authenticated)) {
+    refusal = *refused;
+    return false;
+  }
+  if (!authenticated || req.who.role < Role::kViewer) {
+    refusal = ApiResponse::error(401, "unauthorized", "send Authorization: Bearer <token>");
+    return false;
+  }
   if (followers_.fetch_add(1) >= 2) {
     followers_.fetch_sub(1);
     refusal = ApiResponse::error(429, "too_many_followers", "two followers already; try later");

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "admin/admin_options.hpp"
@@ -52,6 +53,10 @@ class AdminServer {
               const std::function<bool(const std::string& chunk)>& write);
 
  private:
+  // Rate limit and token: a refusal to send, or nullopt (then `authenticated` says whether
+  // the token was valid; req.who is set when it was).
+  std::optional<ApiResponse> admit(ApiRequest& req, const std::string& authorization,
+                                   bool& authenticated);
   ApiResponse dispatch(ApiRequest& req, bool authenticated);
 
   AdminOptions options_;

@@ -2,13 +2,11 @@
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/videoio.hpp>
 
 namespace storegate::plugins::footfall {
 
 namespace {
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 std::vector<cv::Point2f> points(const json& list, const std::string& where, size_t min) {
   if (!list.is_array() || list.size() < min)
@@ -111,91 +109,64 @@ void CameraFootfall::run() {
   Pipeline pipeline(pipeline_settings_);
   std::map<std::string, std::pair<int, int>> counts;  // line → (in, out) this interval
   int64_t interval_start = host().nowUnixNs();
-  const auto frame_time = std::chrono::microseconds(1'000'000 / std::max(1, max_fps_));
   std::vector<sdk::Event> events;
-  cv::Mat frame, scaled;
-  while (!stopping_) {
-    cv::VideoCapture cap;
-    const bool device = url_.rfind("/dev/video", 0) == 0;
-    if (device) {
-      cap.open(url_, cv::CAP_V4L2);
-    } else {
-      cap.open(url_);
-    }
-    if (!cap.isOpened()) {
-      problem("cannot open camera '" + url_ + "'; retrying");
-      for (auto until = Clock::now() + reconnect_; !stopping_ && Clock::now() < until;)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      continue;
-    }
-    problem("");
-    const bool file = !device && url_.find("://") == std::string::npos;
-    auto next = Clock::now();
-    while (!stopping_ && cap.read(frame) && !frame.empty()) {
-      const double scale =
-          scale_width_ > 0 && frame.cols != scale_width_ ? double(scale_width_) / frame.cols : 1.0;
-      if (scale != 1.0) {
-        cv::resize(frame, scaled, cv::Size(), scale, scale, cv::INTER_AREA);
-      } else {
-        scaled = frame;
-      }
-      const int64_t now = host().nowUnixNs();
-      const FrameResult r = pipeline.process(scaled, double(now) / 1e9);
-      for (const Crossing& c : r.crossings) {
-        sdk::Event e;
-        e.type = "store.footfall.crossing";
-        e.subject = c.line;
-        e.data =
-            json{{"line", c.line}, {"direction", c.in ? "in" : "out"}, {"track", c.track}}.dump();
-        events.push_back(std::move(e));
-        auto& n = counts[c.line];
-        (c.in ? n.first : n.second)++;
-      }
-      for (const Dwell& d : r.dwells) {
-        sdk::Event e;
-        e.type = "store.zone.dwell";
-        e.subject = d.zone;
-        e.data = json{{"zone", d.zone},
-                      {"track", d.track},
-                      {"entered_at", sdk::detail::rfc3339(int64_t(d.entered_s * 1e9))},
-                      {"dwell_s", d.seconds}}
-                     .dump();
-        events.push_back(std::move(e));
-      }
-      host().gaugeSet("occupancy", r.tracks);
-      if (now - interval_start >= std::chrono::nanoseconds(count_interval_).count()) {
-        for (const Line& l : pipeline_settings_.lines) {
-          const auto n = counts[l.name];
+  cv::Mat scaled;
+  const camera::VideoSettings video{url_, max_fps_, loop_, reconnect_};
+  camera::runVideo(
+      video, [this] { return stopping_.load(); }, [this](const std::string& p) { problem(p); },
+      [&](const cv::Mat& frame) {
+        const double scale = scale_width_ > 0 && frame.cols != scale_width_
+                                 ? double(scale_width_) / frame.cols
+                                 : 1.0;
+        if (scale != 1.0) {
+          cv::resize(frame, scaled, cv::Size(), scale, scale, cv::INTER_AREA);
+        } else {
+          scaled = frame;
+        }
+        const int64_t now = host().nowUnixNs();
+        const FrameResult r = pipeline.process(scaled, double(now) / 1e9);
+        for (const Crossing& c : r.crossings) {
           sdk::Event e;
-          e.type = "store.footfall.count";
-          e.subject = l.name;
-          e.data = json{{"line", l.name},
-                        {"in", n.first},
-                        {"out", n.second},
-                        {"from", sdk::detail::rfc3339(interval_start)},
-                        {"to", sdk::detail::rfc3339(now)}}
+          e.type = "store.footfall.crossing";
+          e.subject = c.line;
+          e.data =
+              json{{"line", c.line}, {"direction", c.in ? "in" : "out"}, {"track", c.track}}.dump();
+          events.push_back(std::move(e));
+          auto& n = counts[c.line];
+          (c.in ? n.first : n.second)++;
+        }
+        for (const Dwell& d : r.dwells) {
+          sdk::Event e;
+          e.type = "store.zone.dwell";
+          e.subject = d.zone;
+          e.data = json{{"zone", d.zone},
+                        {"track", d.track},
+                        {"entered_at", sdk::detail::rfc3339(int64_t(d.entered_s * 1e9))},
+                        {"dwell_s", d.seconds}}
                        .dump();
           events.push_back(std::move(e));
         }
-        counts.clear();
-        interval_start = now;
-      }
-      emitAll(events);
-      host().counterAdd("frames");
-      next += frame_time;
-      const auto t = Clock::now();
-      if (next > t) {
-        std::this_thread::sleep_until(next);
-      } else {
-        next = t;
-      }
-    }
-    if (file && !loop_) {
-      while (!stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      return;
-    }
-    if (!file) problem("camera '" + url_ + "' stopped delivering frames; reconnecting");
-  }
+        host().gaugeSet("occupancy", r.tracks);
+        if (now - interval_start >= std::chrono::nanoseconds(count_interval_).count()) {
+          for (const Line& l : pipeline_settings_.lines) {
+            const auto n = counts[l.name];
+            sdk::Event e;
+            e.type = "store.footfall.count";
+            e.subject = l.name;
+            e.data = json{{"line", l.name},
+                          {"in", n.first},
+                          {"out", n.second},
+                          {"from", sdk::detail::rfc3339(interval_start)},
+                          {"to", sdk::detail::rfc3339(now)}}
+                         .dump();
+            events.push_back(std::move(e));
+          }
+          counts.clear();
+          interval_start = now;
+        }
+        emitAll(events);
+        host().counterAdd("frames");
+      });
 }
 
 }  // namespace storegate::plugins::footfall

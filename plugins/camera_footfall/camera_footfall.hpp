@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "pipeline.hpp"
+#include "video_input.hpp"  // camera_common
 
 namespace storegate::plugins::footfall {
 

@@ -90,7 +90,7 @@ class Pipeline {
   std::unique_ptr<cv::HOGDescriptor> hog_;
   std::vector<Track> tracks_;
   int next_id_ = 1;
-  cv::Mat mask_, small_;
+  cv::Mat mask_;
 };
 
 // True when segment a→b crosses segment c→d; `side` is the sign of the crossing

@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <opencv2/videoio.hpp>
 #include <thread>
 #include <vector>
 
@@ -60,43 +59,10 @@ std::string errnoText(const std::string& what) {
 }
 }  // namespace
 
-void runCamera(const CameraSettings& s, FrameDecoder& decoder, InputContext& ctx) {
-  const auto frame_time = std::chrono::microseconds(1'000'000 / std::max(1, s.max_fps));
-  while (!ctx.stopping()) {
-    cv::VideoCapture cap;
-    const bool device = s.url.rfind("/dev/video", 0) == 0;
-    if (device) {
-      cap.open(s.url, cv::CAP_V4L2);
-    } else {
-      cap.open(s.url);
-    }
-    if (!cap.isOpened()) {
-      ctx.problem("cannot open camera '" + s.url + "'; retrying");
-      pauseFor(ctx.reconnect, ctx);
-      continue;
-    }
-    ctx.problem("");
-    const bool file = !device && s.url.find("://") == std::string::npos;
-    cv::Mat frame;
-    auto next = Clock::now();
-    while (!ctx.stopping()) {
-      if (!cap.read(frame) || frame.empty()) break;
-      for (const Decoded& d : decoder.decode(frame)) ctx.code(d.text, d.symbology);
-      // The frame-rate cap keeps the router's CPU for everything else.
-      next += frame_time;
-      const auto now = Clock::now();
-      if (next > now) {
-        std::this_thread::sleep_until(next);
-      } else {
-        next = now;
-      }
-    }
-    if (file && !s.loop) {
-      while (!ctx.stopping()) pauseFor(std::chrono::milliseconds(200), ctx);  // done: idle
-      return;
-    }
-    if (!file) ctx.problem("camera '" + s.url + "' stopped delivering frames; reconnecting");
-  }
+void runCamera(const camera::VideoSettings& s, FrameDecoder& decoder, InputContext& ctx) {
+  camera::runVideo(s, ctx.stopping, ctx.problem, [&](const cv::Mat& frame) {
+    for (const Decoded& d : decoder.decode(frame)) ctx.code(d.text, d.symbology);
+  });
 }
 
 void runTcp(const TcpSettings& s, InputContext& ctx) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "decoder.hpp"
+#include "video_input.hpp"  // camera_common
 
 namespace storegate::plugins::member_code {
 
@@ -20,12 +21,7 @@ struct InputContext {
   std::chrono::milliseconds reconnect{2000};
 };
 
-struct CameraSettings {
-  std::string url;  // a file, rtsp://…, or /dev/videoN
-  int max_fps = 10;
-  bool loop = false;  // files: start again at the end (demos)
-};
-void runCamera(const CameraSettings& s, FrameDecoder& decoder, InputContext& ctx);
+void runCamera(const camera::VideoSettings& s, FrameDecoder& decoder, InputContext& ctx);
 
 struct TcpSettings {
   std::string host = "127.0.0.1";

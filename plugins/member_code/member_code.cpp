@@ -44,6 +44,7 @@ MemberCode::MemberCode(sdk::Host host, const sdk::Config& config)
     camera_.url = need(config, "camera.url", input);
     camera_.max_fps = static_cast<int>(config.getInt("camera.max_fps"));
     camera_.loop = config.getBool("camera.loop");
+    camera_.reconnect = reconnect_;
     std::vector<std::string> formats;
     for (const auto& f : nlohmann::json::parse(config.getJson("camera.formats"))) {
       if (!f.is_string())

@@ -38,7 +38,7 @@ class MemberCode final : public sdk::Plugin {
   Input input_;
   std::string location_;
   std::string device_;  // named in events
-  CameraSettings camera_;
+  camera::VideoSettings camera_;
   TcpSettings tcp_;
   SerialSettings serial_;
   HidSettings hid_;

@@ -163,7 +163,6 @@ sdk::DeliveryOutcome PlatformMqtt::deliver(std::span<const sg_event> events) {
   std::vector<Message> messages;
   size_t expired = 0;
   Message open;
-  std::string open_topic;
   const auto close = [&] {
     if (open.events == 0) return;
     if (settings_.batch_events > 1) open.payload += "]";
@@ -186,9 +185,8 @@ sdk::DeliveryOutcome PlatformMqtt::deliver(std::span<const sg_event> events) {
     const bool fits = !answer && open.events > 0 && open.events < settings_.batch_events &&
                       topic == open.topic &&
                       open.payload.size() + json.size() + 2 <= settings_.batch_bytes;
-    if (!fits) close();
+    if (!fits) close();  // an answer never fits: it is always a message of its own
     if (answer) {
-      close();  // an answer is always a message of its own
       messages.push_back({std::move(topic), std::move(json), i + 1, 1});
       continue;
     }
