@@ -56,6 +56,8 @@ CameraFootfall::CameraFootfall(sdk::Host host, const sdk::Config& c)
   pipeline_settings_.hog = c.getString("detector") == "hog";
   pipeline_settings_.min_area = c.getDouble("min_area");
   pipeline_settings_.max_distance = c.getDouble("max_distance");
+  pipeline_settings_.line_margin = c.getDouble("line_margin");
+  pipeline_settings_.person_aspect = c.getDouble("person_aspect");
   pipeline_settings_.lines = parseLines(c.getJson("lines"));
   pipeline_settings_.zones = parseZones(c.getJson("zones"));
   if (pipeline_settings_.lines.empty() && pipeline_settings_.zones.empty())

@@ -1,5 +1,8 @@
 #include "pipeline.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 #include <opencv2/video/background_segm.hpp>
@@ -38,6 +41,17 @@ bool segmentsCross(cv::Point2f a, cv::Point2f b, cv::Point2f c, cv::Point2f d, f
   return false;
 }
 
+float distanceTo(const std::vector<cv::Point2f>& polyline, cv::Point2f p) {
+  float best = std::numeric_limits<float>::max();
+  for (size_t i = 0; i + 1 < polyline.size(); ++i) {
+    const cv::Point2f a = polyline[i], ab = polyline[i + 1] - a;
+    const float len2 = ab.dot(ab);
+    const float t = len2 > 0 ? std::clamp((p - a).dot(ab) / len2, 0.0F, 1.0F) : 0.0F;
+    best = std::min(best, static_cast<float>(cv::norm(p - (a + t * ab))));
+  }
+  return best;
+}
+
 Pipeline::Pipeline(Settings s) : s_(std::move(s)) {
   if (s_.hog) {
     hog_ = std::make_unique<cv::HOGDescriptor>();
@@ -67,19 +81,50 @@ std::vector<cv::Rect> Pipeline::detect(const cv::Mat& bgr) {
   for (const auto& c : contours) {
     if (cv::contourArea(c) >= s_.min_area) out.push_back(cv::boundingRect(c));
   }
+  split(out);
   return out;
 }
 
-void Pipeline::crossings(const Track& t, cv::Point2f from, cv::Point2f to, FrameResult& out) const {
-  for (const Line& line : s_.lines) {
+void Pipeline::split(std::vector<cv::Rect>& boxes) const {
+  if (s_.person_aspect <= 0) return;
+  const size_t n = boxes.size();
+  for (size_t i = 0; i < n; ++i) {
+    const cv::Rect b = boxes[i];
+    // How many people of this height fit side by side in the blob; a person with arms
+    // and legs out is wider than the average one, so a blob must hold 1.75 to be split.
+    const int people =
+        std::min(4, static_cast<int>(b.width * s_.person_aspect / b.height + 0.25));
+    if (people < 2) continue;
+    const int w = b.width / people;
+    boxes[i].width = w;
+    for (int k = 1; k < people; ++k) boxes.emplace_back(b.x + k * w, b.y, w, b.height);
+  }
+}
+
+void Pipeline::crossings(Track& t, cv::Point2f from, cv::Point2f to, FrameResult& out) const {
+  t.pending.resize(s_.lines.size());
+  for (size_t l = 0; l < s_.lines.size(); ++l) {
+    const Line& line = s_.lines[l];
+    int& pending = t.pending[l];
     for (size_t i = 0; i + 1 < line.points.size(); ++i) {
       float side = 0;
       if (segmentsCross(from, to, line.points[i], line.points[i + 1], side)) {
-        out.crossings.push_back({line.name, side > 0, t.id});
+        const int dir = side > 0 ? 1 : -1;
+        pending = pending == -dir ? 0 : dir;  // crossing back cancels
         break;
       }
     }
+    if (pending != 0 && distanceTo(line.points, to) >= s_.line_margin) {
+      out.crossings.push_back({line.name, pending > 0, t.id});
+      pending = 0;
+    }
   }
+}
+
+void Pipeline::settleLost(Track& t, FrameResult& out) const {
+  // Lost past the line but within the margin (occluded, or out of view): it crossed.
+  for (size_t l = 0; l < t.pending.size(); ++l)
+    if (t.pending[l] != 0) out.crossings.push_back({s_.lines[l].name, t.pending[l] > 0, t.id});
 }
 
 void Pipeline::zones(Track& t, double t_s, bool lost, FrameResult& out) const {
@@ -96,8 +141,12 @@ void Pipeline::zones(Track& t, double t_s, bool lost, FrameResult& out) const {
 }
 
 FrameResult Pipeline::process(const cv::Mat& bgr, double t_s) {
+  return track(detect(bgr), t_s);
+}
+
+FrameResult Pipeline::track(std::vector<cv::Rect> detections, double t_s) {
   FrameResult out;
-  out.detections = detect(bgr);
+  out.detections = std::move(detections);
   // Predict, then match each track to its nearest unclaimed detection (nearest pairs first).
   std::vector<cv::Point2f> predicted;
   for (Track& t : tracks_) {
@@ -137,6 +186,7 @@ FrameResult Pipeline::process(const cv::Mat& bgr, double t_s) {
   for (auto it = tracks_.begin(); it != tracks_.end();) {
     if (it->missed > s_.max_missed) {
       zones(*it, t_s, true, out);
+      settleLost(*it, out);
       it = tracks_.erase(it);
     } else {
       ++it;
@@ -145,7 +195,7 @@ FrameResult Pipeline::process(const cv::Mat& bgr, double t_s) {
   for (size_t j = 0; j < out.detections.size(); ++j) {
     if (det_used[j]) continue;
     const cv::Point2f c = centre(out.detections[j]);
-    tracks_.push_back({next_id_++, makeFilter(c), c, out.detections[j], 1, 0, {}});
+    tracks_.push_back({next_id_++, makeFilter(c), c, out.detections[j], 1, 0, {}, {}});
   }
   for (const Track& t : tracks_) out.tracks += t.hits > s_.min_hits && t.missed == 0;
   return out;

@@ -38,6 +38,13 @@ struct Settings {
   double max_distance = 80;   // px, furthest a track may move between frames
   int max_missed = 8;         // frames a track survives without a detection
   int min_hits = 3;           // detections before a track may count
+  // A crossing counts once the person is this far past the line, so that someone who
+  // reaches the line and turns back is not counted in and out.
+  double line_margin = 10;  // px
+  // Height / width of one standing person in the picture. Blobs much wider than that
+  // (people walking side by side) are split into that many people; 0: never split
+  // (overhead cameras, where a person is round).
+  double person_aspect = 0;
   std::vector<Line> lines;
   std::vector<Zone> zones;
 };
@@ -66,8 +73,10 @@ class Pipeline {
  public:
   explicit Pipeline(Settings s);
   ~Pipeline();
-  // One frame at stream time `t_s` (seconds).
+  // One frame at stream time `t_s` (seconds): detect(), then track().
   FrameResult process(const cv::Mat& bgr, double t_s);
+  // Tracking, counting and dwell for one frame's detections (people's boxes).
+  FrameResult track(std::vector<cv::Rect> detections, double t_s);
   // Draws lines, zones and the current tracks onto `frame` (the calibration snapshot).
   void annotate(cv::Mat& frame) const;
 
@@ -80,9 +89,12 @@ class Pipeline {
     int hits = 0;
     int missed = 0;
     std::map<std::string, double> in_zone;  // zone → entered at (s)
+    std::vector<int> pending;               // per line: +1 crossed in, -1 out, 0 none
   };
   std::vector<cv::Rect> detect(const cv::Mat& bgr);
-  void crossings(const Track& t, cv::Point2f from, cv::Point2f to, FrameResult& out) const;
+  void crossings(Track& t, cv::Point2f from, cv::Point2f to, FrameResult& out) const;
+  void settleLost(Track& t, FrameResult& out) const;
+  void split(std::vector<cv::Rect>& boxes) const;
   void zones(Track& t, double t_s, bool lost, FrameResult& out) const;
 
   Settings s_;
@@ -96,5 +108,8 @@ class Pipeline {
 // True when segment a→b crosses segment c→d; `side` is the sign of the crossing
 // (> 0 when a→b goes from the left of c→d to its right).
 bool segmentsCross(cv::Point2f a, cv::Point2f b, cv::Point2f c, cv::Point2f d, float& side);
+
+// Shortest distance from `p` to the polyline.
+float distanceTo(const std::vector<cv::Point2f>& polyline, cv::Point2f p);
 
 }  // namespace storegate::plugins::footfall

@@ -26,6 +26,16 @@ constexpr sg_property kProperties[] = {
     Property::Double("max_distance", "Furthest a person moves between two frames, px")
         .defaultValue("80")
         .min(1),
+    Property::Double("line_margin",
+                     "A crossing counts once the person is this far past the line, px "
+                     "(reaching the line and turning back is no crossing)")
+        .defaultValue("10")
+        .range(0, 200),
+    Property::Double("person_aspect",
+                     "Height / width of one standing person in the picture: wider blobs "
+                     "(people side by side) are split; 0: never (overhead cameras)")
+        .defaultValue("0")
+        .range(0, 10),
     Property::List("lines",
                    "Counting lines: [{name, points: [[x, y], …]}]; crossing from the "
                    "left of the drawn direction to its right is in")

@@ -20,6 +20,7 @@
 #include "buffer/rocksdb_buffer.hpp"
 #include "common/log.hpp"
 #include "event/codec.hpp"
+#include "accuracy/footfall_accuracy.hpp"
 #include "footfall_bench.hpp"
 #include "member_code_bench.hpp"
 #include "plugin/manager.hpp"
@@ -323,6 +324,28 @@ std::string fmt(double v, int digits = 0) {
 
 }  // namespace
 
+// Crossing accuracy against the hand labels, for the settings around the chosen ones
+// (person_aspect 3, line_margin 10): how sensitive the result is to them.
+void footfallAccuracyTable(const std::filesystem::path& video) {
+  const auto dir = accuracy::labelsDir();
+  const auto labels = accuracy::readLabels(dir / "vtest_crossings.csv");
+  std::cout << "\n| vtest.avi against the hand labels: person_aspect | line_margin px | line | "
+               "precision | recall | F1 | count error |\n|---|---|---|---|---|---|---|\n";
+  for (double aspect : {0.0, 2.5, 3.0, 3.5})
+    for (double margin : {0.0, 10.0}) {
+      plugins::footfall::Settings s;
+      s.person_aspect = aspect;
+      s.line_margin = margin;
+      s.lines = accuracy::readLines(dir / "vtest_lines.json");
+      const auto e = accuracy::evaluate(video, 640, s, labels, 10);
+      if (!e.ran) return;
+      for (const auto& [name, l] : e.lines)
+        std::cout << "| " << fmt(aspect, 1) << " | " << fmt(margin, 0) << " | " << name << " | "
+                  << fmt(l.precision(), 2) << " | " << fmt(l.recall(), 2) << " | "
+                  << fmt(l.f1(), 2) << " | " << fmt(100 * l.countError(), 1) << " % |\n";
+    }
+}
+
 // Prints camera_footfall's rows on OpenCV's sample pedestrian video (opencv-doc).
 void footfallTable(const Args& a) {
   const std::filesystem::path video = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
@@ -340,6 +363,19 @@ void footfallTable(const Args& a) {
             << fmt(median(bg) / median(convert), 3) << " |\n"
             << "| HOG people detector + tracker + lines | " << fmt(median(hog), 1) << " | "
             << fmt(median(hog) / median(convert), 4) << " |\n";
+
+  const FootfallDaemonResult d = footfallDaemonRun(video, a.dir / "footfall", a.quick ? 2 : 10);
+  if (!d.ran) {
+    std::cout << "\ncamera_footfall at 15 fps: not measured: " << d.error << "\n";
+  } else {
+    std::cout << "\n| storegated, one reading over " << (a.quick ? 2 : 10)
+              << " s | CPU % of one core | RSS MB |\n|---|---|---|\n"
+              << "| idle, no plugins (baseline) | " << fmt(d.idle.cpu_percent, 1) << " | "
+              << fmt(d.idle.rss_mb, 1) << " |\n"
+              << "| camera_footfall on vtest.avi at 15 fps | " << fmt(d.footfall.cpu_percent, 1)
+              << " | " << fmt(d.footfall.rss_mb, 1) << " |\n";
+  }
+  footfallAccuracyTable(video);
 }
 
 // Prints member_code's decoder rows; false if a code was missed or invented.

@@ -1,10 +1,18 @@
 #include "footfall_bench.hpp"
 
+#include <unistd.h>
+
+#include <csignal>
+
 #include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "pipeline.hpp"  // plugins/camera_footfall
+#include "support/test_support.hpp"
 
 namespace storegate::bench {
 
@@ -37,6 +45,78 @@ FootfallResult footfallRun(const std::filesystem::path& video, int n) {
   for (const cv::Mat& fr : frames) cv::cvtColor(fr, gray, cv::COLOR_BGR2GRAY);
   r.fps_convert_only =
       double(frames.size()) / std::chrono::duration<double>(Clock::now() - start).count();
+  return r;
+}
+
+namespace {
+
+// utime + stime of `pid` in seconds, from /proc/PID/stat (fields 14 and 15).
+double cpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  const auto close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  double utime = 0, stime = 0;
+  for (int i = 3; fields >> f && i <= 15; ++i) {
+    if (i == 14) utime = std::stod(f);
+    if (i == 15) stime = std::stod(f);
+  }
+  return (utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
+double rssMb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024;
+  return 0;
+}
+
+// Starts the daemon on `plugins_yaml`, lets it settle, then measures over `seconds`.
+bool measure(const std::filesystem::path& dir, const std::string& plugins_yaml, double seconds,
+             DaemonLoad& out, std::string& error) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  test::writeFile(dir / "gateway.yaml",
+                  "store_id: bench\ndata_dir: " + (dir / "var").string() + "\nplugin_dirs: [" +
+                      test::pluginDir().string() + "]\nadmin:\n  enabled: false\nplugins:" +
+                      plugins_yaml);
+  test::Process daemon(test::storegatedPath(), {"--config", (dir / "gateway.yaml").string()},
+                       dir / "daemon.log");
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // plugins loaded, models warm
+  if (!daemon.running()) {
+    error = "storegated exited: " + daemon.output();
+    return false;
+  }
+  const double cpu0 = cpuSeconds(daemon.pid());
+  const auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.cpu_percent = 100 * (cpuSeconds(daemon.pid()) - cpu0) / wall;
+  out.rss_mb = rssMb(daemon.pid());
+  daemon.signal(SIGTERM);
+  daemon.wait();
+  return true;
+}
+
+}  // namespace
+
+FootfallDaemonResult footfallDaemonRun(const std::filesystem::path& video,
+                                       const std::filesystem::path& dir, double seconds) {
+  FootfallDaemonResult r;
+  if (!std::filesystem::exists(video)) {
+    r.error = video.string() + " is missing (Debian: apt install opencv-doc)";
+    return r;
+  }
+  const std::string camera = "\n  - name: door\n    plugin: camera_footfall\n    config:\n"
+                             "      camera.url: " + video.string() +
+                             "\n      camera.loop: true\n      camera.max_fps: 15\n"
+                             "      person_aspect: 3\n"
+                             "      lines: [{name: west, points: [[160, 110], [160, 250]]},"
+                             " {name: east, points: [[560, 170], [560, 370]]}]\n";
+  r.ran = measure(dir / "idle", " []", seconds, r.idle, r.error) &&
+          measure(dir / "footfall", camera, seconds, r.footfall, r.error);
   return r;
 }
 

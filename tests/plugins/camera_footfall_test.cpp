@@ -92,6 +92,70 @@ TEST(FootfallPipeline, APolylineCountsOnlyWhereItIsDrawn) {
   EXPECT_EQ(crossings, 1) << "the walker on the right passes beside the line";
 }
 
+// The tracker and counter on exact boxes: a 24×70 person whose middle follows `ys`.
+std::vector<plugins::footfall::Crossing> walk(Pipeline& p, float x, const std::vector<float>& ys) {
+  std::vector<plugins::footfall::Crossing> out;
+  for (size_t n = 0; n < ys.size(); ++n) {
+    const cv::Rect box(static_cast<int>(x) - 12, static_cast<int>(ys[n]) - 35, 24, 70);
+    for (const auto& c : p.track({box}, double(n) / 10).crossings) out.push_back(c);
+  }
+  for (int n = 0; n < 20; ++n)  // out of view: the track is lost
+    for (const auto& c : p.track({}, 10.0 + n).crossings) out.push_back(c);
+  return out;
+}
+
+std::vector<float> steps(float from, float to, float step) {
+  std::vector<float> out;
+  for (float y = from; step > 0 ? y <= to : y >= to; y += step) out.push_back(y);
+  return out;
+}
+
+TEST(FootfallPipeline, PeopleSideBySideAreSplitByTheirAspect) {
+  // Two figures 38 px apart merge into one blob; a figure here is 36 px wide and about
+  // 100 px tall (aspect ≈ 2.8).
+  const std::vector<Walker> pair = {{20, {300, -50}, {0, 6}}, {20, {338, -50}, {0, 6}}};
+  const auto crossings = [&](double aspect) {
+    Settings s;
+    s.person_aspect = aspect;
+    s.lines.push_back({"door", {{0, 240}, {640, 240}}});
+    Pipeline p(s);
+    const cv::Mat bg = background();
+    cv::RNG rng(9);
+    int n_crossings = 0;
+    for (int n = 0; n < 140; ++n)
+      n_crossings += static_cast<int>(p.process(frame(bg, pair, n, rng), n / 15.0).crossings.size());
+    return n_crossings;
+  };
+  EXPECT_EQ(crossings(0), 1) << "without an aspect the two are one blob";
+  EXPECT_EQ(crossings(2.8), 2);
+}
+
+TEST(FootfallPipeline, ReachingTheLineAndTurningBackIsNoCrossing) {
+  Settings s;  // line_margin 10 px
+  s.lines.push_back({"door", {{0, 240}, {640, 240}}});
+  {
+    Pipeline p(s);  // 6 px past the line, then back
+    auto ys = steps(150, 246, 6);
+    for (float y : steps(240, 150, -6)) ys.push_back(y);
+    EXPECT_TRUE(walk(p, 300, ys).empty());
+  }
+  {
+    Pipeline p(s);  // 30 px past and back: in, then out
+    auto ys = steps(150, 270, 6);
+    for (float y : steps(264, 150, -6)) ys.push_back(y);
+    const auto c = walk(p, 300, ys);
+    ASSERT_EQ(c.size(), 2U);
+    EXPECT_TRUE(c[0].in);
+    EXPECT_FALSE(c[1].in);
+  }
+  {
+    Pipeline p(s);  // lost 4 px past the line (walked out of view there): it crossed
+    const auto c = walk(p, 300, steps(150, 244, 6));
+    ASSERT_EQ(c.size(), 1U);
+    EXPECT_TRUE(c[0].in);
+  }
+}
+
 TEST(FootfallPipeline, SegmentCrossingSign) {
   float side = 0;
   using plugins::footfall::segmentsCross;
