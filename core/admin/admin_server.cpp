@@ -245,7 +245,8 @@ ApiResponse AdminServer::dispatch(ApiRequest& req, bool authenticated) {
   } catch (const std::exception& e) {
     r = ApiResponse::error(500, "internal", e.what());
   }
-  if (Router::mutating(req.method)) {
+  // Every change, and every image that leaves (camera snapshots), is audited.
+  if (Router::mutating(req.method) || r.content_type.rfind("image/", 0) == 0) {
     std::string detail;
     if (r.status >= 400) {
       const auto body = nlohmann::json::parse(r.body, nullptr, false);

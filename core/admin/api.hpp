@@ -29,6 +29,7 @@ class AdminApi {
   ApiResponse addPlugin(const ApiRequest& req);
   ApiResponse removePlugin(const ApiRequest& req);
   ApiResponse startStop(const ApiRequest& req, bool start);
+  ApiResponse snapshot(const ApiRequest& req);
   ApiResponse configure(const ApiRequest& req);
   ApiResponse swap(const ApiRequest& req);
   ApiResponse upload(const ApiRequest& req);

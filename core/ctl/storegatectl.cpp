@@ -32,6 +32,8 @@ void usage(std::ostream& out) {
          "  lag                     each sink's cursor and lag\n"
          "  tail [N]                the latest N events (default 20)\n"
          "  logs [N]                the latest N log lines (default 50)\n"
+         "  camera snapshot NAME [FILE]  one annotated frame of camera instance NAME\n"
+         "                          as PNG (lines, zones, tracks), to FILE or NAME.png\n"
          "The URL defaults to $STOREGATE_URL or http://127.0.0.1:8470, the token to\n"
          "$STOREGATE_TOKEN. Exit: 0 done, 1 refused by the API, 2 usage, 3 unreachable.\n";
 }
@@ -40,9 +42,10 @@ struct Client {
   std::string url;
   std::string token;
 
-  // Returns the exit code; `out` gets the parsed body of a 2xx answer.
+  // Returns the exit code; `out` gets the parsed body of a 2xx answer (`raw`, when
+  // given, the body as it came).
   int call(const std::string& method, const std::string& path, const std::string& body,
-           const std::string& content_type, json& out) const {
+           const std::string& content_type, json& out, std::string* raw = nullptr) const {
     httplib::Client cli(url);
     cli.set_connection_timeout(5);
     cli.set_read_timeout(60);
@@ -55,8 +58,13 @@ struct Client {
                 << " (is storegated running? --url?)\n";
       return kUnreachable;
     }
+    const bool ok = res->status >= 200 && res->status < 300;
+    if (ok && raw != nullptr) {
+      *raw = std::move(res->body);
+      return kOk;
+    }
     out = json::parse(res->body, nullptr, false);
-    if (res->status >= 200 && res->status < 300) return kOk;
+    if (ok) return kOk;
     if (out.is_object() && out.contains("error")) {
       std::cerr << "storegatectl: " << res->status << " " << out["error"].value("code", "") << ": "
                 << out["error"].value("message", "") << "\n";
@@ -237,6 +245,31 @@ int main(int argc, char** argv) {
                   << (e.contains("data") ? e["data"].dump() : "") << "\n";
       return kOk;
     }
+  } else if (cmd == "camera") {
+    need(3);
+    if (args[1] != "snapshot") {
+      usage(std::cerr);
+      return kUsage;
+    }
+    std::string png;
+    code = c.call("GET", "/v1/plugins/" + args[2] + "/snapshot", "", "", out, &png);
+    if (code != kOk) return code;
+    const std::string file = args.size() > 3 ? args[3] : args[2] + ".png";
+    std::ofstream f(file, std::ios::binary);
+    if (!f.write(png.data(), static_cast<std::streamsize>(png.size()))) {
+      std::cerr << "storegatectl: cannot write " << file << "\n";
+      return kRefused;
+    }
+    // PNG: width and height are the IHDR chunk's first two big-endian words.
+    const auto word = [&](size_t at) {
+      uint32_t v = 0;
+      for (size_t i = at; i < at + 4 && i < png.size(); ++i)
+        v = (v << 8) | static_cast<unsigned char>(png[i]);
+      return v;
+    };
+    std::cout << file << ": " << word(16) << "x" << word(20) << " PNG, " << png.size()
+              << " bytes\n";
+    return kOk;
   } else if (cmd == "logs") {
     const std::string n = args.size() > 1 ? args[1] : "50";
     code = c.call("GET", "/v1/logs?lines=" + n, "", "", out);

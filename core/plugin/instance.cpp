@@ -209,6 +209,7 @@ Status PluginInstance::stop(std::chrono::milliseconds deadline) {
 void PluginInstance::destroy() {
   const InstanceState s = state();
   if (s != InstanceState::Created && s != InstanceState::Stopped) return;
+  std::unique_lock calls(calls_mu_);  // no query is still inside the plugin
   if (instance_ != nullptr) {
     guarded("destroy", [&] {
       vtable_.destroy(instance_);
@@ -275,6 +276,41 @@ sg_health_level PluginInstance::health() {
     return SG_OK;
   });
   return level;
+}
+
+Status PluginInstance::query(std::string_view name, std::string_view payload,
+                             std::string& media_type, std::string& body) {
+  if (vtable_.query == nullptr)
+    return Status::error(SG_ERR_UNSUPPORTED, "plugin '" + info_.name + "' answers no queries");
+  std::shared_lock calls(calls_mu_);
+  if (state() != InstanceState::Running || instance_ == nullptr)
+    return Status::error(SG_ERR_CLOSED, "instance '" + name_ + "' is not running");
+  struct Answer {
+    std::string* media_type;
+    std::string* body;
+    bool replied = false;
+  } answer{&media_type, &body};
+  const auto reply = [](void* user, sg_str type, sg_bytes bytes) {
+    auto* a = static_cast<Answer*>(user);
+    a->media_type->assign(type.ptr, type.len);
+    a->body->assign(reinterpret_cast<const char*>(bytes.ptr), bytes.len);
+    a->replied = true;
+  };
+  const sg_str n{name.data(), name.size()};
+  const sg_bytes p{reinterpret_cast<const uint8_t*>(payload.data()), payload.size()};
+  sg_status s = SG_ERR_FAILED;
+  try {
+    s = vtable_.query(instance_, n, p, reply, &answer);
+  } catch (...) {
+    s = SG_ERR_FAILED;
+  }
+  if (s == SG_OK && answer.replied) return Status::success();
+  if (s == SG_OK) return Status::error(SG_ERR_FAILED, "plugin returned without an answer");
+  if (s == SG_ERR_UNSUPPORTED)
+    return Status::error(s, "plugin '" + info_.name + "' has no query '" + std::string(name) + "'");
+  // The plugin's own explanation (set_error) is the useful part.
+  const std::string why = ctx_->lastError();
+  return Status::error(s, why.empty() ? "query '" + std::string(name) + "' failed" : why);
 }
 
 }  // namespace storegate

@@ -8,8 +8,10 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "plugin/host_context.hpp"
 #include "plugin/library.hpp"
@@ -57,6 +59,11 @@ class PluginInstance {
   // Sinks: the delivery worker's call. Never throws.
   sg_status deliver(std::span<const sg_event> events, sg_delivery_result& result);
   [[nodiscard]] sg_health_level health();
+  // Asks the running plugin a query (sg_plugin_vtable.query); on success fills
+  // `media_type` and `body`. UNSUPPORTED when the plugin has no query or not this one,
+  // CLOSED when it is not running. Safe against a concurrent stop and destroy.
+  Status query(std::string_view name, std::string_view payload, std::string& media_type,
+               std::string& body);
 
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] const PluginInfo& info() const { return info_; }
@@ -85,6 +92,7 @@ class PluginInstance {
   std::shared_ptr<sg_host_ctx> ctx_;
   sg_instance* instance_ = nullptr;
 
+  std::shared_mutex calls_mu_;  // queries share it; destroy takes it alone
   mutable std::mutex mu_;
   InstanceState state_ = InstanceState::Loaded;
   std::string last_error_;

@@ -490,6 +490,22 @@ std::optional<InstanceReport> PluginManager::get(const std::string& name) {
   return report(*it->second);
 }
 
+Status PluginManager::query(const std::string& name, std::string_view query,
+                            std::string_view payload, std::string& media_type, std::string& body) {
+  std::shared_ptr<PluginInstance> inst;
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(name);
+    if (it == entries_.end())
+      return Status::error(SG_ERR_NOT_FOUND, "no plugin instance '" + name + "'");
+    std::lock_guard slot(it->second->slot->mu);
+    inst = it->second->slot->instance;
+  }
+  // Outside the manager's lock: a query may take seconds (a camera's next frame).
+  if (!inst) return Status::error(SG_ERR_CLOSED, "instance '" + name + "' is not running");
+  return inst->query(query, payload, media_type, body);
+}
+
 std::vector<RetiredLibrary> PluginManager::retired() const {
   std::lock_guard lock(mu_);
   return retired_;

@@ -81,6 +81,10 @@ class PluginManager {
   // Stops sources, waits up to `drain` for sinks to deliver what is buffered, stops sinks.
   void stopAll(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
 
+  // Asks instance `name` a query (see PluginInstance::query). NOT_FOUND for no such instance.
+  Status query(const std::string& name, std::string_view query, std::string_view payload,
+               std::string& media_type, std::string& body);
+
   [[nodiscard]] std::vector<InstanceReport> list();
   [[nodiscard]] std::optional<InstanceReport> get(const std::string& name);
   [[nodiscard]] std::vector<RetiredLibrary> retired() const;

@@ -1,6 +1,7 @@
 #include "camera_footfall.hpp"
 
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace storegate::plugins::footfall {
@@ -75,6 +76,7 @@ void CameraFootfall::start() {
 
 void CameraFootfall::stop(std::chrono::milliseconds) {
   stopping_ = true;
+  snap_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -92,6 +94,39 @@ sg_health_level CameraFootfall::health() {
   if (problem_.empty()) return SG_HEALTH_OK;
   host().setError(problem_);
   return SG_HEALTH_DEGRADED;
+}
+
+sdk::QueryReply CameraFootfall::query(std::string_view name, std::string_view) {
+  if (name != "snapshot")
+    throw sdk::Error("unknown query '" + std::string(name) + "' (known: snapshot)",
+                     SG_ERR_UNSUPPORTED);
+  std::unique_lock lock(snap_mu_);
+  const uint64_t mine = ++snap_asked_;
+  snap_wanted_ = true;
+  if (!snap_cv_.wait_for(lock, std::chrono::seconds(3),
+                         [&] { return snap_answered_ >= mine || stopping_; }) ||
+      snap_answered_ < mine) {
+    std::string why;
+    {
+      std::lock_guard p(mu_);
+      why = problem_;
+    }
+    throw sdk::Error("no frame from the camera within 3 s" + (why.empty() ? "" : ": " + why),
+                     SG_ERR_TIMEOUT);
+  }
+  return {"image/png", snap_png_};
+}
+
+void CameraFootfall::answerSnapshot(const cv::Mat& frame, const Pipeline& pipeline) {
+  cv::Mat annotated = frame.clone();
+  pipeline.annotate(annotated);
+  std::vector<uchar> png;
+  cv::imencode(".png", annotated, png);
+  std::lock_guard lock(snap_mu_);
+  snap_png_.assign(png.begin(), png.end());
+  snap_answered_ = snap_asked_;
+  snap_wanted_ = false;
+  snap_cv_.notify_all();
 }
 
 void CameraFootfall::emitAll(std::vector<sdk::Event>& events) {
@@ -127,6 +162,7 @@ void CameraFootfall::run() {
         }
         const int64_t now = host().nowUnixNs();
         const FrameResult r = pipeline.process(scaled, double(now) / 1e9);
+        if (snap_wanted_) answerSnapshot(scaled, pipeline);
         for (const Crossing& c : r.crossings) {
           sdk::Event e;
           e.type = "store.footfall.crossing";

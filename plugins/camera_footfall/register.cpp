@@ -51,7 +51,7 @@ constexpr sg_property kProperties[] = {
 
 constexpr storegate::sdk::PluginInfo kInfo{
     .name = "camera_footfall",
-    .version = "0.9.0",
+    .version = "1.0.0",
     .vendor = "storegate",
     .description =
         "Footfall and zone dwell from a door camera (OpenCV): crossings, counts, "

@@ -87,7 +87,7 @@ TEST(AbiLayout, DeliveryResult) {
 }
 
 TEST(AbiLayout, PluginVtable) {
-  EXPECT_EQ(sizeof(sg_plugin_vtable), 72u);
+  EXPECT_EQ(sizeof(sg_plugin_vtable), 80u);
   EXPECT_EQ(offsetof(sg_plugin_vtable, create), 8u);
   EXPECT_EQ(offsetof(sg_plugin_vtable, start), 16u);
   EXPECT_EQ(offsetof(sg_plugin_vtable, reconfigure), 24u);
@@ -96,6 +96,7 @@ TEST(AbiLayout, PluginVtable) {
   EXPECT_EQ(offsetof(sg_plugin_vtable, health), 48u);
   EXPECT_EQ(offsetof(sg_plugin_vtable, stop), 56u);
   EXPECT_EQ(offsetof(sg_plugin_vtable, destroy), 64u);
+  EXPECT_EQ(offsetof(sg_plugin_vtable, query), 72u);  // ABI 1.1
 }
 
 TEST(AbiLayout, PluginDescriptor) {

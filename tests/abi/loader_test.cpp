@@ -2,6 +2,8 @@
 // with a message that names the problem.
 #include <gtest/gtest.h>
 
+#include <storegate/sdk.hpp>
+
 #include "buffer/memory_buffer.hpp"
 #include "plugin/library.hpp"
 #include "plugin/manager.hpp"
@@ -40,7 +42,7 @@ TEST(Loader, LoadsAGoodPluginAndCopiesItsDescriptor) {
   auto lib = PluginLibrary::open(test::fixtureDir() / "counter.so", error);
   ASSERT_TRUE(lib) << error;
   EXPECT_EQ(lib->info().name, "counter");
-  EXPECT_EQ(lib->info().abi_version, SG_ABI_VERSION(1, 0));
+  EXPECT_EQ(lib->info().abi_version, SG_ABI_VERSION(1, 1));
   EXPECT_TRUE(lib->info().isSource());
   EXPECT_TRUE(lib->info().unloadSafe());
   ASSERT_EQ(lib->info().properties.size(), 1u);
@@ -58,7 +60,7 @@ TEST(Loader, RefusesALibraryWithoutTheQuerySymbol) {
 
 TEST(Loader, RefusesATooNewAbiMajorAndSaysWhichVersions) {
   const std::string e = loadError("bad_abi_too_new");
-  EXPECT_NE(e.find("speaks no ABI version this host supports (host: 1.0..1.0, plugin: 2.0)"),
+  EXPECT_NE(e.find("speaks no ABI version this host supports (host: 1.0..1.1, plugin: 2.0)"),
             std::string::npos)
       << e;
 }
@@ -137,6 +139,43 @@ TEST_F(Contained, AnUnknownPluginNamesWhereItLooked) {
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message.find("no plugin 'no_such_plugin'"), std::string::npos) << s.message;
   EXPECT_NE(s.message.find("available: "), std::string::npos) << s.message;
+}
+
+}  // namespace storegate
+
+namespace storegate {
+
+TEST_F(Contained, APluginOfAnOlderMinorLoadsAndFieldsPastItsTableAreAbsent) {
+  std::string error;
+  auto lib = PluginLibrary::open(test::fixtureDir() / "abi_1_0_source.so", error);
+  ASSERT_TRUE(lib) << error;
+  EXPECT_EQ(lib->info().abi_version, SG_ABI_VERSION(1, 0));
+  ASSERT_TRUE(manager_.add(spec("abi_1_0_source")).ok());
+  std::string type, body;
+  // The fixture's query pointer lies past its struct_size and aborts if called.
+  const Status s = manager_.query("abi_1_0_source_1", "snapshot", "", type, body);
+  EXPECT_EQ(s.code, SG_ERR_UNSUPPORTED) << s.message;
+  EXPECT_NE(s.message.find("answers no queries"), std::string::npos) << s.message;
+}
+
+TEST_F(Contained, QueriesNeedARunningInstanceThatExists) {
+  std::string type, body;
+  EXPECT_EQ(manager_.query("nobody", "snapshot", "", type, body).code, SG_ERR_NOT_FOUND);
+  ASSERT_TRUE(manager_.add(spec("counter")).ok());
+  const Status unknown = manager_.query("counter_1", "snapshot", "", type, body);
+  EXPECT_EQ(unknown.code, SG_ERR_UNSUPPORTED) << "the SDK's default answer";
+  ASSERT_TRUE(manager_.stopInstance("counter_1").ok());
+  EXPECT_EQ(manager_.query("counter_1", "snapshot", "", type, body).code, SG_ERR_CLOSED);
+}
+
+TEST(Negotiation, APluginOfANewerMinorServesAnOlderHostOfItsMajor) {
+  sg_plugin_descriptor d{};
+  d.struct_size = sizeof d;
+  d.abi_version = SG_ABI_VERSION(1, 1);
+  using sdk::detail::negotiate;
+  EXPECT_EQ(negotiate(&d, SG_ABI_VERSION(1, 0), SG_ABI_VERSION(1, 0)), &d);
+  EXPECT_EQ(negotiate(&d, SG_ABI_VERSION(1, 2), SG_ABI_VERSION(1, 3)), nullptr);
+  EXPECT_EQ(negotiate(&d, SG_ABI_VERSION(2, 0), SG_ABI_VERSION(2, 0)), nullptr);
 }
 
 }  // namespace storegate

@@ -563,3 +563,73 @@ TEST_F(AdminApi, TlsWithClientCertificates) {
 }
 
 }  // namespace storegate
+
+namespace storegate {
+namespace {
+
+// A camera looking at OpenCV's sample pedestrian video (Debian: opencv-doc).
+constexpr const char* kCamera =
+    "  - name: door\n"
+    "    plugin: camera_footfall\n"
+    "    config:\n"
+    "      camera.url: /usr/share/doc/opencv-doc/examples/data/vtest.avi\n"
+    "      camera.loop: true\n"
+    "      camera.max_fps: 10\n"
+    "      lines: [{name: west, points: [[160, 110], [160, 250]]}]\n";
+
+// Width and height from a PNG's IHDR chunk (big-endian, bytes 16..23).
+std::pair<uint32_t, uint32_t> pngSize(const std::string& png) {
+  const auto word = [&](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = at; i < at + 4; ++i) v = (v << 8) | static_cast<unsigned char>(png.at(i));
+    return v;
+  };
+  return {word(16), word(20)};
+}
+
+}  // namespace
+
+TEST_F(AdminApi, ACameraSnapshotIsAnAnnotatedPngForAdminsOnlyAndAudited) {
+  start("", true, kCamera);
+  auto c = client();
+  c.set_read_timeout(10);
+  EXPECT_EQ(c.Get("/v1/plugins/door/snapshot", auth(kViewer))->status, 403);
+  EXPECT_EQ(c.Get("/v1/plugins/door/snapshot", auth(kOperator))->status, 403);
+  auto r = c.Get("/v1/plugins/door/snapshot", auth(kAdmin));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Type"), "image/png");
+  ASSERT_GT(r->body.size(), 1000U);
+  EXPECT_EQ(r->body.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_EQ(pngSize(r->body), std::make_pair(640U, 480U)) << "the frame the lines are drawn in";
+
+  EXPECT_EQ(call("GET", "/v1/plugins/count/snapshot", kAdmin).second["error"]["code"],
+            "unsupported");
+  EXPECT_EQ(call("GET", "/v1/plugins/nobody/snapshot", kAdmin).first, 404);
+
+  // storegatectl writes it to a file.
+  const std::string url = "http://127.0.0.1:" + std::to_string(port_);
+  const auto file = dir_ / "door-calibration.png";
+  const auto [code, out] = test::runProgram(
+      test::storegatectlPath(),
+      {"--url", url, "--token", kAdmin, "camera", "snapshot", "door", file.string()});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("640x480 PNG"), std::string::npos) << out;
+  EXPECT_EQ(pngSize(test::readFile(file)), std::make_pair(640U, 480U));
+
+  ASSERT_EQ(call("POST", "/v1/plugins/door/stop", kOperator).first, 200);
+  const auto stopped = call("GET", "/v1/plugins/door/snapshot", kAdmin);
+  EXPECT_EQ(stopped.first, 409);
+  EXPECT_EQ(stopped.second["error"]["code"], "not_running");
+
+  // Images leaving the process are audited like changes.
+  int audited = 0;
+  for (const auto& line : test::readLines(dir_ / "data" / "audit.log")) {
+    const json a = json::parse(line);
+    audited +=
+        a["path"] == "/v1/plugins/door/snapshot" && a["who"] == "fleet-ops" && a["status"] == 200;
+  }
+  EXPECT_EQ(audited, 2);
+}
+
+}  // namespace storegate

@@ -7,6 +7,8 @@
  * type and no exception ever crosses. The C++ SDK (`storegate/sdk.hpp`) is compiled
  * *into* each plugin and turns this table into classes.
  *
+ * Versions: 1.0, 1.1 (appended sg_plugin_vtable.query).
+ *
  * Evolution rules (append-only):
  *   - Every table starts with `struct_size`. A minor version only appends fields to the
  *     end of a table; a reader treats any field that lies past `struct_size` as absent.
@@ -29,7 +31,7 @@ extern "C" {
 #endif
 
 #define SG_ABI_MAJOR 1
-#define SG_ABI_MINOR 0
+#define SG_ABI_MINOR 1
 /* A version as one number: major in the high 16 bits, minor in the low 16 bits. */
 #define SG_ABI_VERSION(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define SG_ABI_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
@@ -275,6 +277,10 @@ typedef struct sg_delivery_result {
   int64_t retry_after_ms; /* SG_ERR_RETRY: wait at least this long (0: host's backoff) */
 } sg_delivery_result;
 
+/* Receives the answer to a query (ABI 1.1): the body's media type (e.g. "image/png") and
+ * the bytes. Both are borrowed for the call; the host copies them. */
+typedef void (*sg_reply_fn)(void* user, sg_str media_type, sg_bytes body);
+
 /* The plugin's functions. The host calls them from its own threads and never calls
  * two of them concurrently for one instance, except `health`, which may come at any time
  * between start and stop. Required: create, start, stop, destroy; deliver for sinks. */
@@ -316,6 +322,16 @@ typedef struct sg_plugin_vtable {
 
   /* Frees the instance. Called once, after stop (or after a failed start). */
   void (*destroy)(sg_instance* instance);
+
+  /* ABI 1.1. Optional (NULL, or past struct_size: unsupported). Answers a question about
+   * the instance's present state with data, on an operator's request; e.g. "snapshot":
+   * one camera frame with what the plugin sees drawn on it, as image/png. Called only
+   * while running, from any host thread and concurrently with the other calls (like
+   * health); destroy waits for it. It may wait for its answer, for a few seconds at most.
+   * Answers by calling `reply` once, then returns SG_OK; SG_ERR_UNSUPPORTED for a name it
+   * does not know, SG_ERR_TIMEOUT when the answer did not come (explained by set_error). */
+  sg_status (*query)(sg_instance* instance, sg_str name, sg_bytes payload, sg_reply_fn reply,
+                     void* user);
 } sg_plugin_vtable;
 
 /* Describes a plugin build. Static data owned by the library; valid while it is loaded. */

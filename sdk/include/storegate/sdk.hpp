@@ -282,6 +282,12 @@ class Host {
 
 // ---- Plugin base class ----------------------------------------------------------------------
 
+// A query's answer: its media type (e.g. "image/png") and the bytes.
+struct QueryReply {
+  std::string media_type;
+  std::string body;
+};
+
 struct DeliveryOutcome {
   sg_status status = SG_OK;  // SG_OK, SG_ERR_RETRY or SG_ERR_REJECTED
   size_t accepted = 0;
@@ -318,6 +324,12 @@ class Plugin {
     throw Error("unknown command '" + std::string(name) + "'", SG_ERR_UNSUPPORTED);
   }
   [[nodiscard]] virtual sg_health_level health() { return SG_HEALTH_OK; }
+  // Answers an operator's question with data (see sg_plugin_vtable.query): called from
+  // a host thread while the plugin runs, concurrently with its own threads. Throw
+  // Error(…, SG_ERR_UNSUPPORTED) for an unknown name, SG_ERR_TIMEOUT when it cannot answer.
+  virtual QueryReply query(std::string_view name, std::string_view /*payload*/) {
+    throw Error("unknown query '" + std::string(name) + "'", SG_ERR_UNSUPPORTED);
+  }
 
   [[nodiscard]] const Host& host() const noexcept { return host_; }
 
@@ -406,6 +418,15 @@ struct Trampolines {
     if (guarded(&p->host(), [&] { level = p->health(); }) != SG_OK) return SG_HEALTH_FAILING;
     return level;
   }
+  static sg_status query(sg_instance* i, sg_str name, sg_bytes payload, sg_reply_fn reply,
+                         void* user) noexcept {
+    Plugin* p = fromHandle(i);
+    return guarded(&p->host(), [&] {
+      const QueryReply r = p->query(view(name), view(payload));
+      reply(user, sg_str{r.media_type.data(), r.media_type.size()},
+            sg_bytes{reinterpret_cast<const uint8_t*>(r.body.data()), r.body.size()});
+    });
+  }
   static sg_status stop(sg_instance* i, int64_t deadline_ms) noexcept {
     Plugin* p = fromHandle(i);
     return guarded(&p->host(), [&] { p->stop(std::chrono::milliseconds(deadline_ms)); });
@@ -426,7 +447,8 @@ struct Trampolines {
                                            &command,
                                            &health,
                                            &stop,
-                                           &destroy};
+                                           &destroy,
+                                           &query};
 };
 
 constexpr sg_plugin_descriptor describe(const PluginInfo& info, const sg_plugin_vtable* vt) {
@@ -446,7 +468,12 @@ constexpr sg_plugin_descriptor describe(const PluginInfo& info, const sg_plugin_
 // This SDK speaks exactly v1.x; it answers when the host's range contains its version.
 constexpr const sg_plugin_descriptor* negotiate(const sg_plugin_descriptor* d, uint32_t lo,
                                                 uint32_t hi) {
-  return (d->abi_version >= lo && d->abi_version <= hi) ? d : nullptr;
+  // Minor versions only append: a host of an older minor reads what it knows of ours.
+  const uint32_t major = SG_ABI_VERSION_MAJOR(d->abi_version);
+  return d->abi_version >= lo && major >= SG_ABI_VERSION_MAJOR(lo) &&
+                 major <= SG_ABI_VERSION_MAJOR(hi)
+             ? d
+             : nullptr;
 }
 
 // Appends `s` escaped for the inside of a JSON string (no quotes added).
