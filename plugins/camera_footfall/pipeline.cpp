@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 #include <opencv2/video/background_segm.hpp>
@@ -92,8 +91,7 @@ void Pipeline::split(std::vector<cv::Rect>& boxes) const {
     const cv::Rect b = boxes[i];
     // How many people of this height fit side by side in the blob; a person with arms
     // and legs out is wider than the average one, so a blob must hold 1.75 to be split.
-    const int people =
-        std::min(4, static_cast<int>(b.width * s_.person_aspect / b.height + 0.25));
+    const int people = std::min(4, static_cast<int>(b.width * s_.person_aspect / b.height + 0.25));
     if (people < 2) continue;
     const int w = b.width / people;
     boxes[i].width = w;
@@ -207,12 +205,21 @@ void Pipeline::annotate(cv::Mat& frame) const {
       cv::line(frame, l.points[i], l.points[i + 1], cv::Scalar(0, 0, 255), 2);
     if (!l.points.empty())
       cv::putText(frame, l.name, l.points[0], cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(0, 0, 255));
+    if (l.points.size() >= 2) {  // an arrow at the first segment's middle, pointing "in"
+      const cv::Point2f a = l.points[0], b = l.points[1], mid = (a + b) * 0.5F;
+      const cv::Point2f d = (b - a) / static_cast<float>(std::max(1.0, cv::norm(b - a)));
+      const cv::Point2f in(-d.y, d.x);
+      cv::arrowedLine(frame, mid, mid + in * 24.0F, cv::Scalar(0, 0, 255), 2, cv::LINE_8, 0, 0.3);
+      cv::putText(frame, "in", mid + in * 10.0F + cv::Point2f(-6, -8), cv::FONT_HERSHEY_SIMPLEX,
+                  0.45, cv::Scalar(0, 0, 255));
+    }
   }
   for (const Zone& z : s_.zones) {
     std::vector<cv::Point> poly(z.polygon.begin(), z.polygon.end());
     cv::polylines(frame, poly, true, cv::Scalar(255, 0, 0), 2);
   }
   for (const Track& t : tracks_) {
+    if (t.hits <= s_.min_hits || t.missed > 0) continue;  // only people that would count
     cv::rectangle(frame, t.box, cv::Scalar(0, 255, 0), 2);
     cv::putText(frame, std::to_string(t.id), t.box.tl(), cv::FONT_HERSHEY_SIMPLEX, 0.5,
                 cv::Scalar(0, 255, 0));
