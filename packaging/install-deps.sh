@@ -13,7 +13,10 @@ packages=(
   mosquitto mosquitto-clients openssl
   libopencv-dev opencv-data opencv-doc libzxing-dev libmodbus-dev
   binutils clang-14 libclang-rt-14-dev
+  chromium  # the console's end-to-end tests (driven by playwright-core from npm)
 )
+# Node.js for those tests: Debian's, unless the machine has one already.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

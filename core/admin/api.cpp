@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "admin/console.hpp"
 #include "admin/openapi.hpp"
 #include "admin/tokens.hpp"
 #include "common/log.hpp"
@@ -68,6 +69,21 @@ AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
     return ApiResponse::text(200, std::string(openApiDocument()), "application/json");
   });
   r.add("GET", "/v1/status", Role::kViewer, [this](ApiRequest&) { return status(); });
+  // Who the token is: the console shows only what the role may do.
+  r.add("GET", "/v1/session", Role::kViewer, [](ApiRequest& q) {
+    return ApiResponse::json(200, {{"name", q.who.name}, {"role", roleName(q.who.role)}});
+  });
+  r.add("GET", "/v1/store/today", Role::kViewer, [this](ApiRequest&) { return storeToday(); });
+  // The console: static files compiled in; it logs in with a token like any client.
+  for (const ConsoleAsset& a : consoleAssets()) {
+    r.add("GET", std::string(a.path), Role::kNone, [&a](ApiRequest&) {
+      ApiResponse res = ApiResponse::text(200, std::string(a.body), std::string(a.content_type));
+      res.headers.emplace_back("Content-Security-Policy",
+                               "default-src 'self'; img-src 'self' blob:; frame-ancestors 'none'");
+      res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+      return res;
+    });
+  }
   r.add("GET", "/v1/plugins", Role::kViewer, [this](ApiRequest&) { return plugins(); });
   r.add("POST", "/v1/plugins", Role::kAdmin, [this](ApiRequest& q) { return addPlugin(q); });
   r.add("GET", "/v1/plugins/{name}", Role::kViewer, [this](ApiRequest& q) { return plugin(q); });
@@ -235,7 +251,10 @@ ApiResponse AdminApi::snapshot(const ApiRequest& req) {
 
 ApiResponse AdminApi::configure(const ApiRequest& req) {
   json body;
-  if (auto bad = parseBody(req, {"config"}, {"config"}, body)) return *bad;
+  if (auto bad = parseBody(req, {"config", "merge"}, {"config"}, body)) return *bad;
+  if (body.contains("merge") && !body["merge"].is_boolean())
+    return ApiResponse::error(422, "invalid_field", "merge must be true or false",
+                              {{"path", "merge"}});
   if (!body["config"].is_object())
     return ApiResponse::error(422, "invalid_field", "config must be an object",
                               {{"path", "config"}});
@@ -255,7 +274,14 @@ ApiResponse AdminApi::configure(const ApiRequest& req) {
       spec.plugin = r->plugin;
       spec.path = "plugins[" + name + "]";
     }
-    spec.config = body["config"];
+    // merge: a JSON merge patch (RFC 7396) onto the instance's config, so a client can
+    // send only what it changed (and leave secrets it never saw alone).
+    if (body.value("merge", false)) {
+      if (!spec.config.is_object()) spec.config = json::object();
+      spec.config.merge_patch(body["config"]);
+    } else {
+      spec.config = body["config"];
+    }
     const ConfigErrors errors = daemon_.plugins().validate(spec);
     if (!errors.empty()) return configErrors(errors);
     const Status s = daemon_.plugins().update(spec);
@@ -332,9 +358,17 @@ ApiResponse AdminApi::buffer() {
   for (const auto& r : daemon_.plugins().list()) {
     if (r.kinds.find("sink") == std::string::npos) continue;
     const uint64_t cursor = daemon_.buffer().cursor(r.name);
+    // How long the oldest event this sink has not delivered has waited.
+    json oldest_age;
+    if (b.last_sequence > cursor) {
+      const auto next = daemon_.buffer().readAfter(cursor, 1, 1 << 20);
+      if (!next.empty())
+        oldest_age = std::max<int64_t>(0, (wallClockNs() - next[0].time_unix_ns) / 1'000'000'000);
+    }
     sinks.push_back({{"sink", r.name},
                      {"cursor", cursor},
-                     {"lag", b.last_sequence > cursor ? b.last_sequence - cursor : 0}});
+                     {"lag", b.last_sequence > cursor ? b.last_sequence - cursor : 0},
+                     {"oldest_undelivered_age_s", oldest_age}});
   }
   return ApiResponse::json(200, {{"events", b.events},
                                  {"bytes", b.bytes},
@@ -344,6 +378,15 @@ ApiResponse AdminApi::buffer() {
                                  {"dead_letters", b.dead_letters},
                                  {"quarantined", b.quarantined},
                                  {"sinks", sinks}});
+}
+
+ApiResponse AdminApi::storeToday() {
+  json out = daemon_.summary().today(daemon_.buffer(), wallClockNs() / 1'000'000'000);
+  double occupancy = 0;  // the cameras' gauges
+  for (const auto& r : daemon_.plugins().list())
+    if (auto it = r.metrics.find("occupancy"); it != r.metrics.end()) occupancy += it->second;
+  out["occupancy"] = occupancy;
+  return ApiResponse::json(200, out);
 }
 
 ApiResponse AdminApi::deadLetters(const ApiRequest& req) {

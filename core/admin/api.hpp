@@ -42,6 +42,7 @@ class AdminApi {
   ApiResponse validateConfig(const ApiRequest& req);
   ApiResponse getConfig();
   ApiResponse applyConfig(const ApiRequest& req);
+  ApiResponse storeToday();
 
   Daemon& daemon_;
   Router router_;

@@ -80,7 +80,10 @@ Status Ingest::emit(std::string_view source, std::span<const sg_event> views) {
     events.push_back(std::move(e));
   }
   Status s = buffer_.append(events);
-  if (s.ok()) accepted_.fetch_add(events.size(), std::memory_order_relaxed);
+  if (s.ok()) {
+    accepted_.fetch_add(events.size(), std::memory_order_relaxed);
+    if (observer_) observer_(events);
+  }
   return s;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <span>
 #include <string>
 
@@ -27,6 +28,10 @@ class Ingest {
   [[nodiscard]] uint64_t accepted() const { return accepted_.load(std::memory_order_relaxed); }
   [[nodiscard]] uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
   [[nodiscard]] EventBuffer& buffer() { return buffer_; }
+  // Called with every batch once it is stored, on the emitting thread (keep it cheap).
+  // Set it before any plugin runs; it is not synchronized against emit().
+  using Observer = std::function<void(std::span<const Event>)>;
+  void setObserver(Observer observer) { observer_ = std::move(observer); }
 
  private:
   [[nodiscard]] std::string nextId();
@@ -38,6 +43,7 @@ class Ingest {
   std::atomic<uint64_t> id_counter_{0};
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> rejected_{0};
+  Observer observer_;
 };
 
 // Why an event cannot be accepted, or empty when it can. Exposed for tests.

@@ -72,6 +72,8 @@ Status Daemon::start() {
     state_ = rocks_.get();
   }
   ingest_ = std::make_unique<Ingest>(*buffer_, config_.store_id);
+  summary_.startAfter(buffer_->stats().last_sequence);
+  ingest_->setObserver([this](std::span<const Event> events) { summary_.observe(events); });
   plugins_ = std::make_unique<PluginManager>(
       plugin_dirs_, HostServices{ingest_.get(), state_, config_.store_id}, *buffer_);
   metrics_.add([this](MetricWriter& w) { collect(w); });

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/store_summary.hpp"
 #include "buffer/ingest.hpp"
 #include "buffer/memory_buffer.hpp"
 #include "buffer/rocksdb_buffer.hpp"
@@ -47,6 +48,8 @@ class Daemon {
   [[nodiscard]] const GatewayConfig& config() const { return config_; }
   [[nodiscard]] const MetricsRegistry& metrics() const { return metrics_; }
   [[nodiscard]] RocksBuffer* rocks() { return rocks_.get(); }  // null with a memory buffer
+  // Today's store numbers, counted as events are stored (the console's live view).
+  [[nodiscard]] admin::StoreSummary& summary() { return summary_; }
   [[nodiscard]] const std::vector<std::filesystem::path>& pluginDirs() const {
     return plugin_dirs_;
   }
@@ -64,6 +67,7 @@ class Daemon {
   std::unique_ptr<RocksBuffer> rocks_;
   EventBuffer* buffer_ = nullptr;
   StateStore* state_ = nullptr;
+  admin::StoreSummary summary_;  // before ingest_: the observer refers to it
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<PluginManager> plugins_;
   MetricsRegistry metrics_;

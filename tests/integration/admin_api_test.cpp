@@ -633,3 +633,53 @@ TEST_F(AdminApi, ACameraSnapshotIsAnAnnotatedPngForAdminsOnlyAndAudited) {
 }
 
 }  // namespace storegate
+
+namespace storegate {
+
+TEST_F(AdminApi, TheConsoleIsServedWithItsOwnFilesAndTheSessionSaysTheRole) {
+  start();
+  auto c = client();
+  auto page = c.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find("/console/app.js"), std::string::npos);
+  // Nothing from elsewhere: the page works offline and scripts come only from here.
+  EXPECT_EQ(page->body.find("http"), std::string::npos) << "no external address in the page";
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("default-src 'self'"),
+            std::string::npos);
+  EXPECT_EQ(c.Get("/console/app.js")->get_header_value("Content-Type"),
+            "text/javascript; charset=utf-8");
+  EXPECT_EQ(c.Get("/console/style.css")->status, 200);
+
+  const auto who = call("GET", "/v1/session", kOperator);
+  EXPECT_EQ(who.first, 200);
+  EXPECT_EQ(who.second["role"], "operator");
+  EXPECT_EQ(who.second["name"], "night-shift");
+  EXPECT_EQ(call("GET", "/v1/session", nullptr).first, 401);
+
+  const auto today = call("GET", "/v1/store/today", kViewer);
+  EXPECT_EQ(today.first, 200);
+  EXPECT_EQ(today.second["hours"].size(), 24U);
+  EXPECT_TRUE(today.second.contains("conversion"));
+  const auto buffer = call("GET", "/v1/buffer", kViewer).second;
+  ASSERT_FALSE(buffer["sinks"].empty());
+  EXPECT_TRUE(buffer["sinks"][0].contains("oldest_undelivered_age_s"));
+}
+
+TEST_F(AdminApi, AMergedConfigChangeKeepsTheSettingsItDoesNotName) {
+  start();
+  // file_sink "out" runs with {path: events.jsonl}; change only max_files.
+  auto r = call("PUT", "/v1/plugins/out/config", kOperator,
+                R"({"config": {"max_files": 7}, "merge": true})");
+  ASSERT_EQ(r.first, 200) << r.second.dump();
+  EXPECT_EQ(r.second["config"]["max_files"], 7);
+  EXPECT_EQ(r.second["config"]["path"].get<std::string>().find("events.jsonl") != std::string::npos,
+            true)
+      << "the path it did not name is kept";
+  r = call("PUT", "/v1/plugins/out/config", kOperator, R"({"config": {}, "merge": "yes"})");
+  EXPECT_EQ(r.first, 422);
+  EXPECT_EQ(r.second["error"]["path"], "merge");
+}
+
+}  // namespace storegate
