@@ -9,6 +9,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "daemon/daemon.hpp"
+#include "package/signing.hpp"
 
 #ifndef STOREGATE_VERSION
 #define STOREGATE_VERSION "0.0.0"
@@ -98,6 +99,8 @@ AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
   r.add("POST", "/v1/plugins/{name}/swap", Role::kAdmin, [this](ApiRequest& q) { return swap(q); });
   r.add("POST", "/v1/plugins/{name}/upload", Role::kAdmin,
         [this](ApiRequest& q) { return upload(q); });
+  r.add("POST", "/v1/plugins/{name}/rollback", Role::kAdmin,
+        [this](ApiRequest& q) { return rollback(q); });
   // Images of the shop floor leave only this way: admins only, and audited.
   r.add("GET", "/v1/plugins/{name}/snapshot", Role::kAdmin,
         [this](ApiRequest& q) { return snapshot(q); });
@@ -318,37 +321,91 @@ ApiResponse AdminApi::swap(const ApiRequest& req) {
 
 // The body is a plugin build (.so). It is kept under <data_dir>/plugins/ by content hash —
 // a new path for every build, as hot swap needs — and the instance is swapped to it.
+namespace {
+// Writes `bytes` to `path` through a temporary file (a crash leaves no half library).
+bool keep(const std::filesystem::path& path, const std::string& bytes) {
+  const auto tmp = path.string() + ".part";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+json swapJson(const SwapReport& s, const std::filesystem::path& library) {
+  return {{"swapped", s.swapped},
+          {"rolled_back", s.rolled_back},
+          {"error", s.error},
+          {"library", library.string()},
+          {"old_library", s.old_library},
+          {"old_library_fate", s.old_library_fate}};
+}
+}  // namespace
+
 ApiResponse AdminApi::upload(const ApiRequest& req) {
-  if (req.body.size() < 64 || req.body.compare(0, 4,
-                                               "\x7f"
-                                               "ELF") != 0)
-    return ApiResponse::error(422, "not_a_plugin", "the body must be a plugin build (an ELF .so)");
+  const bool elf = req.body.size() >= 64 && req.body.compare(0, 4,
+                                                             "\x7f"
+                                                             "ELF") == 0;
+  package::Package pkg;
+  if (!elf) {
+    if (Status s = package::read(req.body, pkg); !s.ok())
+      return ApiResponse::error(
+          422, "not_a_plugin",
+          "the body must be a plugin package (.sgp) or build (.so): " + s.message);
+  }
+  const package::TrustStore* trust = daemon_.trust();
+  if (elf && trust != nullptr)
+    return ApiResponse::error(422, "unsigned",
+                              "this router requires signed plugins: upload a .sgp package made "
+                              "with storegatectl plugin pack and sign");
   return exclusive([&] {
     const std::string& name = req.params.at("name");
     const auto r = daemon_.plugins().get(name);
     if (!r) return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
+    if (!elf) {
+      const Status ok = trust != nullptr ? trust->verify(pkg, r->plugin)
+                        : pkg.manifest.name != r->plugin
+                            ? Status::invalid("the package holds plugin " + pkg.manifest.name +
+                                              ", not " + r->plugin)
+                            : Status::success();
+      if (!ok.ok()) return ApiResponse::error(422, "package_refused", ok.message);
+    }
+    const std::string& library = elf ? req.body : pkg.library;
     const auto dir = daemon_.configSnapshot().data_dir / "plugins";
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    const auto path =
-        dir / (r->plugin + "-" + admin::TokenStore::sha256Hex(req.body).substr(0, 16) + ".so");
-    if (!std::filesystem::exists(path)) {
-      const auto tmp = path.string() + ".part";
-      {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out.write(req.body.data(), static_cast<std::streamsize>(req.body.size()));
-        if (!out) return ApiResponse::error(500, "unwritable", "cannot write " + tmp);
-      }
-      std::filesystem::rename(tmp, path, ec);
-      if (ec) return ApiResponse::error(500, "unwritable", "cannot keep " + path.string());
-    }
+    const std::string stem = elf ? r->plugin : r->plugin + "-" + pkg.manifest.version;
+    const auto path = dir / (stem + "-" + package::sha256Hex(library).substr(0, 16) + ".so");
+    if (!elf && !keep(path.string() + ".sgm", package::write(pkg, /*with_library=*/false)))
+      return ApiResponse::error(500, "unwritable", "cannot write " + path.string() + ".sgm");
+    if (!std::filesystem::exists(path) && !keep(path, library))
+      return ApiResponse::error(500, "unwritable", "cannot keep " + path.string());
     const SwapReport s = daemon_.plugins().hotSwap(name, path);
-    return ApiResponse::json(s.swapped ? 200 : 422, {{"swapped", s.swapped},
-                                                     {"rolled_back", s.rolled_back},
-                                                     {"error", s.error},
-                                                     {"library", path.string()},
-                                                     {"old_library", s.old_library},
-                                                     {"old_library_fate", s.old_library_fate}});
+    // The build it replaced, for one-command rollback.
+    if (s.swapped) (void)keep(dir / (name + ".previous"), s.old_library);
+    return ApiResponse::json(s.swapped ? 200 : 422, swapJson(s, path));
+  });
+}
+
+ApiResponse AdminApi::rollback(const ApiRequest& req) {
+  return exclusive([&] {
+    const std::string& name = req.params.at("name");
+    if (!daemon_.plugins().get(name))
+      return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
+    const auto record = daemon_.configSnapshot().data_dir / "plugins" / (name + ".previous");
+    std::ifstream in(record);
+    std::string previous;
+    std::getline(in, previous);
+    if (previous.empty())
+      return ApiResponse::error(409, "nothing_to_roll_back",
+                                "no earlier build of '" + name + "' is recorded (no upload yet)");
+    const SwapReport s = daemon_.plugins().hotSwap(name, previous);
+    if (s.swapped) {
+      std::ofstream(record, std::ios::trunc) << s.old_library;  // rolling back again re-applies
+    }
+    return ApiResponse::json(s.swapped ? 200 : 422, swapJson(s, previous));
   });
 }
 

@@ -33,6 +33,7 @@ class AdminApi {
   ApiResponse configure(const ApiRequest& req);
   ApiResponse swap(const ApiRequest& req);
   ApiResponse upload(const ApiRequest& req);
+  ApiResponse rollback(const ApiRequest& req);
   ApiResponse buffer();
   ApiResponse deadLetters(const ApiRequest& req);
   ApiResponse resolveDeadLetter(const ApiRequest& req, bool retry);

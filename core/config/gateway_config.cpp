@@ -235,6 +235,18 @@ void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
   }
 }
 
+void readTrust(Reader& r, const nlohmann::json& t, PluginTrustOptions& out) {
+  if (t.is_null()) return;
+  if (!t.is_object()) {
+    r.errors().push_back({"plugin_trust", "must be a mapping"});
+    return;
+  }
+  r.unknownKeys(t, "plugin_trust", {"require_signature", "trusted_keys"});
+  out.require_signature = r.boolean(t, "plugin_trust", "require_signature", false);
+  const std::string keys = r.string(t, "plugin_trust", "trusted_keys", "");
+  if (!keys.empty()) out.trusted_keys = r.pathValue(keys);
+}
+
 QuotaPolicy readPolicy(Reader& r, const std::string& path, const nlohmann::json& v) {
   if (v == "block") return QuotaPolicy::Block;
   if (v != "drop_oldest")
@@ -391,8 +403,9 @@ std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
     return std::nullopt;
   }
   Reader r(base_dir, errors);
-  r.unknownKeys(root, "",
-                {"store_id", "data_dir", "plugin_dirs", "log", "buffer", "admin", "plugins"});
+  r.unknownKeys(
+      root, "",
+      {"store_id", "data_dir", "plugin_dirs", "log", "buffer", "admin", "plugin_trust", "plugins"});
   GatewayConfig cfg;
   cfg.store_id = r.string(root, "", "store_id", "", true);
   if (root.contains("store_id") && root["store_id"].is_string() && cfg.store_id.empty()) {
@@ -418,6 +431,7 @@ std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
   readAdmin(r, root.value("admin", nlohmann::json()), cfg.admin);
   if (cfg.admin.tokens_file.empty()) cfg.admin.tokens_file = cfg.data_dir / "admin-tokens";
   if (cfg.admin.audit_file.empty()) cfg.admin.audit_file = cfg.data_dir / "audit.log";
+  readTrust(r, root.value("plugin_trust", nlohmann::json()), cfg.plugin_trust);
   readPlugins(r, root.value("plugins", nlohmann::json()), cfg.plugins);
   if (errors.size() != before) return std::nullopt;
   return cfg;

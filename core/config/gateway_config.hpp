@@ -34,6 +34,13 @@ struct InstanceSpec {
   }
 };
 
+// Which plugin builds may load. The issue's `plugins.require_signature` lives here because
+// `plugins` is the list of instances.
+struct PluginTrustOptions {
+  bool require_signature = false;  // the .deb's config turns it on
+  std::filesystem::path trusted_keys = "/etc/storegate/trusted-keys";  // *.pub (Ed25519 PEM)
+};
+
 struct GatewayConfig {
   std::string store_id;
   std::filesystem::path data_dir;
@@ -41,6 +48,7 @@ struct GatewayConfig {
   LogOptions log;
   BufferOptions buffer;
   AdminOptions admin;
+  PluginTrustOptions plugin_trust;
   std::vector<InstanceSpec> plugins;
   std::filesystem::path source_file;
 };

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "ctl/package_commands.hpp"
+
 namespace {
 
 using nlohmann::json;
@@ -26,7 +28,13 @@ void usage(std::ostream& out) {
          "  plugin NAME             one instance in full\n"
          "  start NAME | stop NAME  start or stop an instance\n"
          "  swap NAME LIBRARY       hot swap an instance to another build (.so)\n"
-         "  upload NAME SOFILE      send a plugin build and hot swap the instance to it\n"
+         "  upload NAME FILE        send a plugin build (a signed .sgp package, or a bare .so\n"
+         "                          where signatures are not required) and hot swap to it\n"
+         "  plugin rollback NAME    swap back to the build before the last upload\n"
+         "  plugin keygen PREFIX    an Ed25519 signing key: PREFIX.key, PREFIX.pub\n"
+         "  plugin pack SO [OUT]    package a build (.sgp) [--name N --version V if cross-built]\n"
+         "  plugin sign SGP --key PREFIX.key\n"
+         "  plugin verify SGP (--trusted-keys DIR | --key PREFIX.pub)\n"
          "  config validate FILE    check a config file without applying it\n"
          "  config apply FILE       apply a config file (rolled back if any part fails)\n"
          "  lag                     each sink's cursor and lag\n"
@@ -131,6 +139,7 @@ int main(int argc, char** argv) {
     usage(std::cerr);
     return kUsage;
   }
+  if (storegate::ctl::isPackageCommand(args)) return storegate::ctl::runPackageCommand(args);
   const std::string& cmd = args[0];
   const auto need = [&](size_t n) {
     if (args.size() < n) {
@@ -162,6 +171,15 @@ int main(int argc, char** argv) {
       table({"NAME", "PLUGIN", "VERSION", "STATE", "HEALTH", "EMITTED", "DELIVERED", "LAST ERROR"},
             rows);
       return kOk;
+    }
+  } else if (cmd == "plugin" && args.size() == 3 && args[1] == "rollback") {
+    code = c.call("POST", "/v1/plugins/" + args[2] + "/rollback", "", "application/json", out);
+    if (!as_json && out.is_object() && out.contains("swapped")) {
+      std::cout << args[2] << ": "
+                << (out["swapped"].get<bool>() ? "rolled back to " + cell(out["library"])
+                                               : "not rolled back: " + cell(out["error"]))
+                << "\n";
+      return code;
     }
   } else if (cmd == "plugin") {
     need(2);

@@ -76,6 +76,19 @@ Status Daemon::start() {
   ingest_->setObserver([this](std::span<const Event> events) { summary_.observe(events); });
   plugins_ = std::make_unique<PluginManager>(
       plugin_dirs_, HostServices{ingest_.get(), state_, config_.store_id}, *buffer_);
+  if (config_.plugin_trust.require_signature) {
+    trust_ = std::make_shared<package::TrustStore>();
+    if (Status s = trust_->load(config_.plugin_trust.trusted_keys); !s.ok())
+      return Status::invalid("plugin_trust.trusted_keys: " + s.message);
+    if (trust_->size() == 0)
+      return Status::invalid("plugin_trust.require_signature is on but " +
+                             config_.plugin_trust.trusted_keys.string() +
+                             " holds no *.pub key: no plugin could load");
+    plugins_->setLibraryCheck(
+        [trust = trust_](const std::filesystem::path& p) { return trust->verifyInstalled(p); });
+    logInfo("plugin", "plugin signatures required",
+            {{"trusted_keys", std::to_string(trust_->size())}});
+  }
   metrics_.add([this](MetricWriter& w) { collect(w); });
   logInfo("daemon", "starting",
           {{"store_id", config_.store_id},

@@ -15,6 +15,7 @@
 #include "buffer/rocksdb_buffer.hpp"
 #include "common/metrics.hpp"
 #include "config/gateway_config.hpp"
+#include "package/signing.hpp"
 #include "plugin/manager.hpp"
 
 namespace storegate {
@@ -48,6 +49,8 @@ class Daemon {
   [[nodiscard]] const GatewayConfig& config() const { return config_; }
   [[nodiscard]] const MetricsRegistry& metrics() const { return metrics_; }
   [[nodiscard]] RocksBuffer* rocks() { return rocks_.get(); }  // null with a memory buffer
+  // Trusted plugin signing keys; null unless plugin_trust.require_signature.
+  [[nodiscard]] const package::TrustStore* trust() const { return trust_.get(); }
   // Today's store numbers, counted as events are stored (the console's live view).
   [[nodiscard]] admin::StoreSummary& summary() { return summary_; }
   [[nodiscard]] const std::vector<std::filesystem::path>& pluginDirs() const {
@@ -67,7 +70,8 @@ class Daemon {
   std::unique_ptr<RocksBuffer> rocks_;
   EventBuffer* buffer_ = nullptr;
   StateStore* state_ = nullptr;
-  admin::StoreSummary summary_;  // before ingest_: the observer refers to it
+  admin::StoreSummary summary_;
+  std::shared_ptr<package::TrustStore> trust_;  // before ingest_: the observer refers to it
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<PluginManager> plugins_;
   MetricsRegistry metrics_;

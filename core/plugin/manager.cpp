@@ -54,6 +54,12 @@ std::shared_ptr<PluginLibrary> PluginManager::openLibrary(const std::filesystem:
       if (auto lib = it->second.lock()) return lib;
     }
   }
+  if (library_check_) {
+    if (Status s = library_check_(abs); !s.ok()) {
+      error = s.message;
+      return nullptr;
+    }
+  }
   auto lib = PluginLibrary::open(abs, error);
   if (lib) {
     std::lock_guard lock(mu_);

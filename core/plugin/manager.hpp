@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,11 @@ class PluginManager {
   PluginManager(std::vector<std::filesystem::path> plugin_dirs, HostServices services,
                 EventBuffer& buffer);
   ~PluginManager();  // stops everything
+
+  // A check every library must pass before it is opened (signatures, when required).
+  // Set before the first add; the message is the load error.
+  using LibraryCheck = std::function<Status(const std::filesystem::path&)>;
+  void setLibraryCheck(LibraryCheck check) { library_check_ = std::move(check); }
 
   // Plugin name → library file, from `<name>.so` files in the plugin directories (the
   // first directory wins).
@@ -120,6 +126,7 @@ class PluginManager {
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   std::map<std::filesystem::path, std::weak_ptr<PluginLibrary>> libraries_;
   std::vector<RetiredLibrary> retired_;
+  LibraryCheck library_check_;
 };
 
 }  // namespace storegate

@@ -1,0 +1,158 @@
+#include "ctl/package_commands.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "package/signing.hpp"
+#include "plugin/library.hpp"
+#include "plugin/properties.hpp"
+
+namespace storegate::ctl {
+
+namespace {
+
+constexpr int kOk = 0, kRefused = 1, kUsage = 2;
+
+std::optional<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool writeFile(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".part";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+// "--flag value" from the arguments after the verb.
+std::string option(const std::vector<std::string>& args, const std::string& flag) {
+  for (size_t i = 2; i + 1 < args.size(); ++i)
+    if (args[i] == flag) return args[i + 1];
+  return {};
+}
+
+// The positional arguments after the verb.
+std::vector<std::string> positional(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (size_t i = 2; i < args.size(); ++i) {
+    if (args[i].rfind("--", 0) == 0) {
+      ++i;
+      continue;
+    }
+    out.push_back(args[i]);
+  }
+  return out;
+}
+
+int fail(const std::string& message, int code = kRefused) {
+  std::cerr << "storegatectl: " << message << "\n";
+  return code;
+}
+
+int keygen(const std::vector<std::string>& pos) {
+  if (pos.size() != 1) return fail("usage: plugin keygen PREFIX", kUsage);
+  std::string id;
+  if (Status s = package::generateKey(pos[0], id); !s.ok()) return fail(s.message);
+  std::cout << pos[0] << ".key (keep it secret) and " << pos[0] << ".pub (give it to routers): key "
+            << id << "\n";
+  return kOk;
+}
+
+int pack(const std::vector<std::string>& args, const std::vector<std::string>& pos) {
+  if (pos.empty() || pos.size() > 2)
+    return fail("usage: plugin pack LIBRARY.so [OUT.sgp] [--name N --version V]", kUsage);
+  const auto bytes = readFile(pos[0]);
+  if (!bytes) return fail("cannot read " + pos[0]);
+  const auto arch = package::elfArch(*bytes);
+  if (!arch) return fail(pos[0] + " is not an ELF shared object for a known architecture");
+  package::Package p;
+  package::Manifest& m = p.manifest;
+  m.arch = *arch;
+  m.sha256 = package::sha256Hex(*bytes);
+  m.size = bytes->size();
+  if (*arch == package::hostArch()) {
+    // Built for this machine: the descriptor says what it is.
+    std::string error;
+    auto lib = PluginLibrary::open(std::filesystem::absolute(pos[0]), error);
+    if (!lib) return fail(error);
+    m.name = lib->info().name;
+    m.version = lib->info().version;
+    m.abi_version = abiVersionText(lib->info().abi_version);
+    m.schema = propertiesToJsonSchema(lib->info().properties);
+  } else {
+    // Cross-built: it cannot be loaded here, so the caller names it.
+    m.name = option(args, "--name");
+    m.version = option(args, "--version");
+    if (m.name.empty() || m.version.empty())
+      return fail(pos[0] + " is built for " + *arch + ", not this machine (" + package::hostArch() +
+                      "): give --name and --version",
+                  kUsage);
+    m.abi_version = std::to_string(SG_ABI_MAJOR) + "." + std::to_string(SG_ABI_MINOR);
+  }
+  p.manifest_text = m.toJson().dump(2) + "\n";
+  p.library = *bytes;
+  const std::string out =
+      pos.size() == 2 ? pos[1] : m.name + "-" + m.version + "-" + m.arch + ".sgp";
+  if (!writeFile(out, package::write(p))) return fail("cannot write " + out);
+  std::cout << out << ": " << m.name << " " << m.version << " (" << m.arch << ", ABI "
+            << m.abi_version << "), unsigned: sign it with plugin sign\n";
+  return kOk;
+}
+
+int sign(const std::vector<std::string>& args, const std::vector<std::string>& pos) {
+  const std::string key = option(args, "--key");
+  if (pos.size() != 1 || key.empty())
+    return fail("usage: plugin sign PACKAGE.sgp --key PREFIX.key", kUsage);
+  const auto bytes = readFile(pos[0]);
+  if (!bytes) return fail("cannot read " + pos[0]);
+  package::Package p;
+  if (Status s = package::read(*bytes, p); !s.ok()) return fail(pos[0] + ": " + s.message);
+  if (Status s = package::sign(p, key); !s.ok()) return fail(s.message);
+  if (!writeFile(pos[0], package::write(p))) return fail("cannot write " + pos[0]);
+  std::cout << pos[0] << ": signed by key " << p.manifest.key_id << "\n";
+  return kOk;
+}
+
+int verify(const std::vector<std::string>& args, const std::vector<std::string>& pos) {
+  const std::string dir = option(args, "--trusted-keys"), pub = option(args, "--key");
+  if (pos.size() != 1 || (dir.empty() == pub.empty()))
+    return fail("usage: plugin verify PACKAGE.sgp (--trusted-keys DIR | --key PREFIX.pub)", kUsage);
+  package::TrustStore trust;
+  if (Status s = dir.empty() ? trust.add(pub) : trust.load(dir); !s.ok()) return fail(s.message);
+  const auto bytes = readFile(pos[0]);
+  if (!bytes) return fail("cannot read " + pos[0]);
+  package::Package p;
+  if (Status s = package::read(*bytes, p); !s.ok()) return fail(pos[0] + ": " + s.message);
+  if (Status s = trust.verify(p); !s.ok()) return fail(s.message);
+  const package::Manifest& m = p.manifest;
+  std::cout << pos[0] << ": OK: " << m.name << " " << m.version << " (" << m.arch << ", ABI "
+            << m.abi_version << "), signed by trusted key " << m.key_id << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+bool isPackageCommand(const std::vector<std::string>& args) {
+  return args.size() >= 2 && args[0] == "plugin" &&
+         (args[1] == "keygen" || args[1] == "pack" || args[1] == "sign" || args[1] == "verify");
+}
+
+int runPackageCommand(const std::vector<std::string>& args) {
+  const auto pos = positional(args);
+  if (args[1] == "keygen") return keygen(pos);
+  if (args[1] == "pack") return pack(args, pos);
+  if (args[1] == "sign") return sign(args, pos);
+  return verify(args, pos);
+}
+
+}  // namespace storegate::ctl

@@ -1,0 +1,194 @@
+// plugin_trust.require_signature on the real daemon: only libraries with a signed,
+// matching manifest from a trusted key load; uploads must be signed .sgp packages (made
+// with storegatectl plugin pack/sign) and every wrong one is refused with its reason; a
+// good one is installed and swapped to, and one command rolls back.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/tokens.hpp"
+#include "package/signing.hpp"
+#include "support/test_support.hpp"
+
+namespace storegate {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kAdmin = "sg_admin_token_00000000000000000000000000000000000003";
+
+class SignedPlugins : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir_ / "keys");
+    std::string id;
+    ASSERT_TRUE(package::generateKey(dir_ / "vendor", id).ok());
+    ASSERT_TRUE(package::generateKey(dir_ / "stranger", id).ok());
+    std::filesystem::copy_file(dir_ / "vendor.pub", dir_ / "keys" / "vendor.pub");
+    test::writeFile(dir_ / "tokens", admin::TokenStore::sha256Hex(kAdmin) + " admin ops\n");
+    std::filesystem::permissions(
+        dir_ / "tokens", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    // v0: the counter, signed and installed with its sidecar; a rogue copy without one.
+    std::filesystem::copy_file(test::fixtureDir() / "counter.so", dir_ / "counter-v0.so");
+    std::filesystem::copy_file(test::fixtureDir() / "counter.so", dir_ / "rogue.so");
+    ASSERT_EQ(ctl({"plugin", "pack", (dir_ / "counter-v0.so").string(), (dir_ / "v0.sgp").string()})
+                  .first,
+              0);
+    ASSERT_EQ(
+        ctl({"plugin", "sign", (dir_ / "v0.sgp").string(), "--key", (dir_ / "vendor.key").string()})
+            .first,
+        0);
+    package::Package v0;
+    ASSERT_TRUE(package::read(test::readFile(dir_ / "v0.sgp"), v0).ok());
+    test::writeFile(dir_ / "counter-v0.so.sgm", package::write(v0, false));
+  }
+
+  void TearDown() override {
+    if (daemon_ && daemon_->running()) {
+      daemon_->signal(SIGTERM);
+      daemon_->wait(20s);
+    }
+  }
+
+  std::pair<int, std::string> ctl(std::vector<std::string> args) {
+    return test::runProgram(test::storegatectlPath(), args);
+  }
+
+  void start() {
+    test::writeFile(dir_ / "storegate.yaml",
+                    "store_id: s\ndata_dir: data\n"
+                    "plugin_dirs: [\"" +
+                        test::fixtureDir().string() +
+                        "\"]\n"
+                        "plugin_trust: {require_signature: true, trusted_keys: keys}\n"
+                        "admin: {listen: 127.0.0.1:" +
+                        std::to_string(port_) +
+                        ", tokens_file: tokens, max_upload: 64MiB}\n"
+                        "plugins:\n"
+                        "  - {name: count, plugin: counter, library: counter-v0.so}\n"
+                        "  - {name: rogue, plugin: counter, library: rogue.so}\n");
+    daemon_ = std::make_unique<test::Process>(
+        test::storegatedPath(),
+        std::vector<std::string>{"--config", (dir_ / "storegate.yaml").string()}, dir_ / "out.log");
+    ASSERT_TRUE(test::waitUntil(
+        [&] {
+          auto r = client().Get("/v1/health");
+          return r && r->status == 200;
+        },
+        20s))
+        << daemon_->output();
+  }
+
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(20);
+    return c;
+  }
+
+  std::pair<int, json> post(const std::string& path, const std::string& body = "") {
+    auto r = client().Post(path, {{"Authorization", std::string("Bearer ") + kAdmin}}, body,
+                           "application/octet-stream");
+    if (!r) return {0, json()};
+    return {r->status, json::parse(r->body, nullptr, false)};
+  }
+  json plugin(const std::string& name) {
+    auto r =
+        client().Get("/v1/plugins/" + name, {{"Authorization", std::string("Bearer ") + kAdmin}});
+    return r ? json::parse(r->body, nullptr, false) : json();
+  }
+
+  // A package of `library` (a variant of the counter), signed with `key` unless empty.
+  std::string sgp(const std::string& library, const std::string& key,
+                  const std::function<void(package::Package&)>& edit = {}) {
+    package::Package p;
+    EXPECT_TRUE(package::read(test::readFile(dir_ / "v0.sgp"), p).ok());
+    p.library = library;
+    p.manifest.sha256 = package::sha256Hex(library);
+    p.manifest.size = library.size();
+    p.manifest.version = "1.0.1";
+    p.manifest_text = p.manifest.toJson().dump();
+    p.signature.clear();
+    if (edit) edit(p);
+    if (!key.empty()) {
+      EXPECT_TRUE(package::sign(p, dir_ / key).ok());
+    }
+    return package::write(p);
+  }
+
+  test::TempDir dir_;
+  int port_ = test::freeLoopbackPort();
+  std::unique_ptr<test::Process> daemon_;
+};
+
+TEST_F(SignedPlugins, OnlyTrustedSignedBuildsLoadAndUploadsAreCheckedThenRolledBack) {
+  start();
+  ASSERT_EQ(plugin("count")["state"], "running") << plugin("count").dump() << daemon_->output();
+  // The unsigned copy never loads; the log says why and what to do.
+  EXPECT_EQ(plugin("rogue")["error"]["code"], "not_found");
+  const std::string log = daemon_->output();
+  EXPECT_NE(log.find("rogue.so has no signature"), std::string::npos) << log;
+  EXPECT_NE(log.find("install it from a signed .sgp package"), std::string::npos);
+
+  const std::string v1 = test::readFile(test::fixtureDir() / "counter.so") + "\n# v1";
+  const auto refused = [&](const std::string& body, const std::string& why) {
+    const auto [status, answer] = post("/v1/plugins/count/upload", body);
+    EXPECT_EQ(status, 422) << why;
+    const std::string message = answer["error"]["message"].get<std::string>();
+    EXPECT_NE(message.find(why), std::string::npos) << message;
+  };
+  refused(v1, "requires signed plugins");  // a bare .so
+  refused(sgp(v1, ""), "is not signed");
+  refused(sgp(v1, "stranger.key"), "which this router does not trust");
+  {
+    std::string tampered = sgp(v1, "vendor.key");
+    tampered[tampered.find("# v1") + 3] = '2';  // the library, after signing
+    refused(tampered, "does not match the manifest's sha256");
+  }
+  refused(sgp(v1, "vendor.key", [](package::Package& p) { p.manifest.arch = "riscv64"; }),
+          "is built for riscv64");
+  refused(sgp(v1, "vendor.key", [](package::Package& p) { p.manifest.abi_version = "2.0"; }),
+          "speaks plugin ABI 2.0");
+  refused(sgp(v1, "vendor.key", [](package::Package& p) { p.manifest.name = "pos_file"; }),
+          "is not the plugin counter");
+  EXPECT_NE(plugin("count")["library"].get<std::string>().find("counter-v0.so"), std::string::npos)
+      << "nothing refused was swapped to";
+
+  // A good one: verified by storegatectl, uploaded, installed with its sidecar, running.
+  test::writeFile(dir_ / "v1.sgp", sgp(v1, "vendor.key"));
+  const auto [vcode, vout] = ctl(
+      {"plugin", "verify", (dir_ / "v1.sgp").string(), "--trusted-keys", (dir_ / "keys").string()});
+  EXPECT_EQ(vcode, 0) << vout;
+  const std::string url = "http://127.0.0.1:" + std::to_string(port_);
+  const auto [ucode, uout] =
+      ctl({"--url", url, "--token", kAdmin, "upload", "count", (dir_ / "v1.sgp").string()});
+  ASSERT_EQ(ucode, 0) << uout;
+  const json after = plugin("count");
+  EXPECT_EQ(after["state"], "running");
+  const std::string installed = after["library"];
+  EXPECT_NE(installed.find("counter-1.0.1-"), std::string::npos) << installed;
+  EXPECT_TRUE(std::filesystem::exists(installed + ".sgm"));
+
+  // One command back to the build before.
+  const auto [rcode, rout] = ctl({"--url", url, "--token", kAdmin, "plugin", "rollback", "count"});
+  EXPECT_EQ(rcode, 0) << rout;
+  EXPECT_NE(rout.find("rolled back to"), std::string::npos) << rout;
+  EXPECT_NE(plugin("count")["library"].get<std::string>().find("counter-v0.so"), std::string::npos);
+  EXPECT_EQ(plugin("count")["state"], "running");
+}
+
+TEST_F(SignedPlugins, ADaemonWithoutTrustedKeysRefusesToStartAndSaysWhy) {
+  std::filesystem::remove(dir_ / "keys" / "vendor.pub");
+  test::writeFile(dir_ / "storegate.yaml",
+                  "store_id: s\ndata_dir: data\nplugin_trust: {require_signature: true, "
+                  "trusted_keys: keys}\nadmin: {enabled: false}\nplugins: []\n");
+  test::Process d(test::storegatedPath(), {"--config", (dir_ / "storegate.yaml").string()},
+                  dir_ / "out.log");
+  EXPECT_NE(d.wait(20s), 0);
+  EXPECT_NE(d.output().find("holds no *.pub key"), std::string::npos) << d.output();
+}
+
+}  // namespace
+}  // namespace storegate
