@@ -9,6 +9,7 @@
 
 #include "common/log.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/sd_notify.hpp"
 #include "plugin/library.hpp"
 
 #ifndef STOREGATE_VERSION
@@ -132,15 +133,33 @@ int run(const std::filesystem::path& config_path) {
     storegate::logError("daemon", "cannot start", {{"error", s.message}});
     return kExitFailure;
   }
+  storegate::sdNotify("READY=1\nSTATUS=running");
+  // Under systemd's watchdog, ping at half its interval from this loop: a daemon whose
+  // main thread or buffer hangs stops pinging and is restarted.
+  const auto watchdog = storegate::sdWatchdogInterval();
+  const auto tick = watchdog.count() > 0 ? std::min<std::chrono::microseconds>(
+                                               watchdog / 2, std::chrono::seconds(60))
+                                         : std::chrono::microseconds(std::chrono::seconds(60));
+  auto next_stats = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
-    // Wake once a minute to log the buffer's figures, so a log alone shows the health.
-    timespec minute{60, 0};
-    const int sig = sigtimedwait(&signals, nullptr, &minute);
+    timespec wait{static_cast<time_t>(tick.count() / 1'000'000),
+                  static_cast<long>(tick.count() % 1'000'000) * 1000};
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
     if (sig < 0) {
-      if (errno == EAGAIN) daemon.logStats();
+      if (errno != EAGAIN) continue;
+      if (watchdog.count() > 0) {
+        (void)daemon.buffer().stats();  // returns only if the buffer answers
+        storegate::sdNotify("WATCHDOG=1");
+      }
+      // Once a minute the buffer's figures, so a log alone shows the health.
+      if (std::chrono::steady_clock::now() >= next_stats) {
+        daemon.logStats();
+        next_stats += std::chrono::seconds(60);
+      }
       continue;
     }
     if (sig == SIGHUP) {
+      storegate::sdNotify("RELOADING=1");
       storegate::logInfo("daemon", "SIGHUP: reloading config", {{"config", config_path.string()}});
       storegate::ConfigErrors reload_errors;
       auto next = storegate::loadAndValidate(config_path, defaults, reload_errors);
@@ -148,16 +167,19 @@ int run(const std::filesystem::path& config_path) {
         for (const auto& e : reload_errors) {
           storegate::logError("config", "reload refused: nothing changed", {{"error", e.text()}});
         }
+        storegate::sdNotify("READY=1");
         continue;
       }
       for (const std::string& failure : daemon.reload(*next)) {
         storegate::logError("config", "part of the reload failed", {{"error", failure}});
       }
+      storegate::sdNotify("READY=1");
       continue;
     }
     storegate::logInfo("daemon", "stopping", {{"signal", strsignal(sig)}});
     break;
   }
+  storegate::sdNotify("STOPPING=1");
   daemon.stop();
   storegate::logInfo("daemon", "stopped cleanly");
   return kExitOk;

@@ -68,44 +68,66 @@ int keygen(const std::vector<std::string>& pos) {
   return kOk;
 }
 
-int pack(const std::vector<std::string>& args, const std::vector<std::string>& pos) {
-  if (pos.empty() || pos.size() > 2)
-    return fail("usage: plugin pack LIBRARY.so [OUT.sgp] [--name N --version V]", kUsage);
-  const auto bytes = readFile(pos[0]);
-  if (!bytes) return fail("cannot read " + pos[0]);
+// Describes the library at `path` in a package (unsigned). Cross-built libraries cannot be
+// loaded here, so their name and version come from --name/--version.
+int describe(const std::vector<std::string>& args, const std::string& path, package::Package& p) {
+  const auto bytes = readFile(path);
+  if (!bytes) return fail("cannot read " + path);
   const auto arch = package::elfArch(*bytes);
-  if (!arch) return fail(pos[0] + " is not an ELF shared object for a known architecture");
-  package::Package p;
+  if (!arch) return fail(path + " is not an ELF shared object for a known architecture");
   package::Manifest& m = p.manifest;
   m.arch = *arch;
   m.sha256 = package::sha256Hex(*bytes);
   m.size = bytes->size();
   if (*arch == package::hostArch()) {
-    // Built for this machine: the descriptor says what it is.
     std::string error;
-    auto lib = PluginLibrary::open(std::filesystem::absolute(pos[0]), error);
+    auto lib = PluginLibrary::open(std::filesystem::absolute(path), error);
     if (!lib) return fail(error);
     m.name = lib->info().name;
     m.version = lib->info().version;
     m.abi_version = abiVersionText(lib->info().abi_version);
     m.schema = propertiesToJsonSchema(lib->info().properties);
   } else {
-    // Cross-built: it cannot be loaded here, so the caller names it.
     m.name = option(args, "--name");
     m.version = option(args, "--version");
     if (m.name.empty() || m.version.empty())
-      return fail(pos[0] + " is built for " + *arch + ", not this machine (" + package::hostArch() +
+      return fail(path + " is built for " + *arch + ", not this machine (" + package::hostArch() +
                       "): give --name and --version",
                   kUsage);
     m.abi_version = std::to_string(SG_ABI_MAJOR) + "." + std::to_string(SG_ABI_MINOR);
   }
   p.manifest_text = m.toJson().dump(2) + "\n";
   p.library = *bytes;
+  return kOk;
+}
+
+int pack(const std::vector<std::string>& args, const std::vector<std::string>& pos) {
+  if (pos.empty() || pos.size() > 2)
+    return fail("usage: plugin pack LIBRARY.so [OUT.sgp] [--name N --version V]", kUsage);
+  package::Package p;
+  if (int code = describe(args, pos[0], p); code != kOk) return code;
+  const package::Manifest& m = p.manifest;
   const std::string out =
       pos.size() == 2 ? pos[1] : m.name + "-" + m.version + "-" + m.arch + ".sgp";
   if (!writeFile(out, package::write(p))) return fail("cannot write " + out);
   std::cout << out << ": " << m.name << " " << m.version << " (" << m.arch << ", ABI "
             << m.abi_version << "), unsigned: sign it with plugin sign\n";
+  return kOk;
+}
+
+// For distributions that ship plugins in their own packages (the .deb): sign a library in
+// place, writing the sidecar the daemon checks.
+int seal(const std::vector<std::string>& args, const std::vector<std::string>& pos) {
+  const std::string key = option(args, "--key");
+  if (pos.size() != 1 || key.empty())
+    return fail("usage: plugin seal LIBRARY.so --key PREFIX.key", kUsage);
+  package::Package p;
+  if (int code = describe(args, pos[0], p); code != kOk) return code;
+  if (Status s = package::sign(p, key); !s.ok()) return fail(s.message);
+  if (!writeFile(pos[0] + ".sgm", package::write(p, /*with_library=*/false)))
+    return fail("cannot write " + pos[0] + ".sgm");
+  std::cout << pos[0] << ".sgm: " << p.manifest.name << " " << p.manifest.version
+            << " signed by key " << p.manifest.key_id << "\n";
   return kOk;
 }
 
@@ -144,7 +166,8 @@ int verify(const std::vector<std::string>& args, const std::vector<std::string>&
 
 bool isPackageCommand(const std::vector<std::string>& args) {
   return args.size() >= 2 && args[0] == "plugin" &&
-         (args[1] == "keygen" || args[1] == "pack" || args[1] == "sign" || args[1] == "verify");
+         (args[1] == "keygen" || args[1] == "pack" || args[1] == "sign" || args[1] == "verify" ||
+          args[1] == "seal");
 }
 
 int runPackageCommand(const std::vector<std::string>& args) {
@@ -152,6 +175,7 @@ int runPackageCommand(const std::vector<std::string>& args) {
   if (args[1] == "keygen") return keygen(pos);
   if (args[1] == "pack") return pack(args, pos);
   if (args[1] == "sign") return sign(args, pos);
+  if (args[1] == "seal") return seal(args, pos);
   return verify(args, pos);
 }
 

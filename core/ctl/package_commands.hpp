@@ -3,6 +3,7 @@
 //   plugin pack LIBRARY.so [OUT.sgp] [--name N --version V]
 //   plugin sign PACKAGE.sgp --key PREFIX.key
 //   plugin verify PACKAGE.sgp (--trusted-keys DIR | --key PREFIX.pub)
+//   plugin seal LIBRARY.so --key PREFIX.key  sign an installed library: LIBRARY.so.sgm
 #pragma once
 
 #include <string>

@@ -35,6 +35,7 @@ void usage(std::ostream& out) {
          "  plugin pack SO [OUT]    package a build (.sgp) [--name N --version V if cross-built]\n"
          "  plugin sign SGP --key PREFIX.key\n"
          "  plugin verify SGP (--trusted-keys DIR | --key PREFIX.pub)\n"
+         "  plugin seal SO --key PREFIX.key  sign an installed build in place (SO.sgm)\n"
          "  config validate FILE    check a config file without applying it\n"
          "  config apply FILE       apply a config file (rolled back if any part fails)\n"
          "  lag                     each sink's cursor and lag\n"

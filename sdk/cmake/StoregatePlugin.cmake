@@ -2,7 +2,8 @@
 #                      [DEFINITIONS <defs...>] [OUTPUT_DIRECTORY <dir>])
 #
 # OUTPUT_DIRECTORY defaults to ${STOREGATE_PLUGIN_OUTPUT_DIR} when that is set; when
-# ${STOREGATE_PLUGIN_INSTALL_DIR} is set the plugin is also installed there.
+# ${STOREGATE_PLUGIN_INSTALL_DIR} is set the plugin is also installed there, as install
+# component ${STOREGATE_PLUGIN_INSTALL_COMPONENT} (default: plugins).
 #
 # Builds a storegate plugin as a MODULE library named <name>.so with the house rules:
 # hidden visibility, only `storegate_plugin_query` exported (version script), no
@@ -34,7 +35,12 @@ function(storegate_add_plugin name)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
   endif()
   if(STOREGATE_PLUGIN_INSTALL_DIR)
-    install(TARGETS ${name} LIBRARY DESTINATION "${STOREGATE_PLUGIN_INSTALL_DIR}" COMPONENT plugins)
+    set(_component plugins)
+    if(STOREGATE_PLUGIN_INSTALL_COMPONENT)
+      set(_component ${STOREGATE_PLUGIN_INSTALL_COMPONENT})
+    endif()
+    install(TARGETS ${name} LIBRARY DESTINATION "${STOREGATE_PLUGIN_INSTALL_DIR}"
+      COMPONENT ${_component})
   endif()
   target_compile_options(${name} PRIVATE
     $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-fno-gnu-unique>)
