@@ -15,7 +15,7 @@ work=$(mktemp -d)
 pid=
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  dpkg --purge storegate-camera storegate >/dev/null 2>&1 || true
+  dpkg --purge storegate-dev storegate-camera storegate >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -77,6 +77,21 @@ for p in local_export greeter; do
   grep -q "\"name\":\"$p\"" <<<"$plugins" || fail "$p missing: $plugins"
 done
 grep -q '"state":"failed"' <<<"$plugins" && fail "a plugin failed: $plugins"
+
+step "a vendor's plugin: the template built against storegate-dev, packed, signed, verified"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$work"/v1/storegate-dev_*.deb >/dev/null
+cp -r /usr/share/storegate/plugin-template "$work/tpl"
+{ cmake -S "$work/tpl" -B "$work/tpl/build" -G Ninja && cmake --build "$work/tpl/build"; } \
+  >"$work/tpl.log" 2>&1 || fail "the template does not build against storegate-dev: $(tail -5 "$work/tpl.log")"
+(cd "$work" && storegatectl plugin keygen vendor && storegatectl plugin pack tpl/build/my_plugin.so my.sgp &&
+  storegatectl plugin sign my.sgp --key vendor.key &&
+  storegatectl plugin verify my.sgp --key vendor.pub) >"$work/vendor.log" 2>&1 ||
+  fail "pack/sign/verify: $(cat "$work/vendor.log")"
+# Not trusted by this router (its key is not in /etc/storegate/trusted-keys): refused.
+code=$(curl -s -o "$work/up.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
+  --data-binary @"$work/my.sgp" http://127.0.0.1:8470/v1/plugins/greeter/upload)
+{ [ "$code" = 422 ] && grep -q "does not trust" "$work/up.json"; } ||
+  fail "an untrusted package was not refused: $code $(cat "$work/up.json")"
 sleep 1
 seq1=$(api /v1/status | sed -n 's/.*"last_sequence":\([0-9]*\).*/\1/p')
 [ "${seq1:-0}" -gt 5 ] || fail "no events buffered (last_sequence $seq1)"
@@ -97,7 +112,7 @@ seq2=$(grep '"buffer opened"' "$work/daemon.log" | grep -o '"last_sequence":"[0-
 [ "${seq2:-0}" -ge "$seq1" ] || fail "the buffer restarted at $seq2 (was $seq1)"
 
 step "purging"
-dpkg --purge storegate-camera storegate >/dev/null
+dpkg --purge storegate-dev storegate-camera storegate >/dev/null
 [ ! -e /etc/storegate ] || fail "/etc/storegate left behind"
 [ ! -e /var/lib/storegate ] || fail "/var/lib/storegate left behind"
 getent passwd storegate >/dev/null && fail "the storegate user was left behind"
