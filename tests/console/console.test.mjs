@@ -177,6 +177,16 @@ async function main() {
     { headers: { Authorization: 'Bearer ' + TOKENS.admin } })).json();
   assert.equal(after.config.interval, '1s', 'the refused change was not applied');
 
+  // Hot swap to an uploaded build (this router does not require signatures).
+  const card = '[data-card="local_export"]';
+  await page.setInputFiles(`${card} input[type=file]`, path.join(PLUGIN_DIR, 'file_sink.so'));
+  await page.click(`${card} button:text("Upload and swap")`);
+  await page.waitForSelector('#operate-message:text("local_export: swapped to the uploaded build")');
+  const swapped = await (await fetch(base + '/v1/plugins/local_export',
+    { headers: { Authorization: 'Bearer ' + TOKENS.admin } })).json();
+  assert.match(swapped.library, /data\/plugins\/file_sink-/, 'runs the uploaded copy');
+  assert.equal(swapped.state, 'running');
+
   // The camera's calibration snapshot, with the lines drawn.
   await page.click('[data-card="door"] button:text("Camera snapshot")');
   await until('the snapshot', async () =>
