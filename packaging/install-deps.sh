@@ -14,6 +14,7 @@ packages=(
   libopencv-dev opencv-data opencv-doc libzxing-dev libmodbus-dev
   binutils clang-14 libclang-rt-14-dev
   chromium  # the console's end-to-end tests (driven by playwright-core from npm)
+  curl systemd file  # the .deb test: API checks, systemd-analyze verify; the arm64 job
 )
 # Node.js for those tests: Debian's, unless the machine has one already.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
