@@ -6,6 +6,7 @@
 #include "admin/console.hpp"
 #include "admin/openapi.hpp"
 #include "admin/tokens.hpp"
+#include "common/file_io.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "daemon/daemon.hpp"
@@ -322,18 +323,6 @@ ApiResponse AdminApi::swap(const ApiRequest& req) {
 // The body is a plugin build (.so). It is kept under <data_dir>/plugins/ by content hash —
 // a new path for every build, as hot swap needs — and the instance is swapped to it.
 namespace {
-// Writes `bytes` to `path` through a temporary file (a crash leaves no half library).
-bool keep(const std::filesystem::path& path, const std::string& bytes) {
-  const auto tmp = path.string() + ".part";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return false;
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  return !ec;
-}
-
 json swapJson(const SwapReport& s, const std::filesystem::path& library) {
   return {{"swapped", s.swapped},
           {"rolled_back", s.rolled_back},
@@ -378,13 +367,14 @@ ApiResponse AdminApi::upload(const ApiRequest& req) {
     std::filesystem::create_directories(dir, ec);
     const std::string stem = elf ? r->plugin : r->plugin + "-" + pkg.manifest.version;
     const auto path = dir / (stem + "-" + package::sha256Hex(library).substr(0, 16) + ".so");
-    if (!elf && !keep(path.string() + ".sgm", package::write(pkg, /*with_library=*/false)))
+    if (!elf &&
+        !writeFileAtomically(path.string() + ".sgm", package::write(pkg, /*with_library=*/false)))
       return ApiResponse::error(500, "unwritable", "cannot write " + path.string() + ".sgm");
-    if (!std::filesystem::exists(path) && !keep(path, library))
+    if (!std::filesystem::exists(path) && !writeFileAtomically(path, library))
       return ApiResponse::error(500, "unwritable", "cannot keep " + path.string());
     const SwapReport s = daemon_.plugins().hotSwap(name, path);
     // The build it replaced, for one-command rollback.
-    if (s.swapped) (void)keep(dir / (name + ".previous"), s.old_library);
+    if (s.swapped) (void)writeFileAtomically(dir / (name + ".previous"), s.old_library);
     return ApiResponse::json(s.swapped ? 200 : 422, swapJson(s, path));
   });
 }

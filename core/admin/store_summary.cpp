@@ -13,21 +13,43 @@ int64_t StoreSummary::dayOf(int64_t unix_s, int& hour) {
   return static_cast<int64_t>(local.tm_year) * 400 + local.tm_yday;
 }
 
-void StoreSummary::rollDay(int64_t now_unix_s) {
+int StoreSummary::rollDay(int64_t now_unix_s) {
   int hour = 0;
   const int64_t day = dayOf(now_unix_s, hour);
   if (day > day_) {
     day_ = day;
     hours_ = {};
   }
+  return hour;
 }
 
+namespace {
+// The events the day's numbers count; everything else (most of the traffic: sensor
+// readings, greetings) is passed over before any time arithmetic or locking.
+enum class Kind { kOther, kCrossing, kReceipt, kScan, kAlert };
+
+Kind kindOf(const std::string& type) {
+  if (type.rfind("store.", 0) != 0) return Kind::kOther;
+  if (type == "store.footfall.crossing") return Kind::kCrossing;
+  if (type == "store.pos.receipt") return Kind::kReceipt;
+  if (type == "store.member.scan") return Kind::kScan;
+  if (type == "store.sensor.alert") return Kind::kAlert;
+  return Kind::kOther;
+}
+}  // namespace
+
 void StoreSummary::observe(std::span<const Event> events) {
-  std::lock_guard lock(mu_);
-  for (const Event& e : events) add(e);
+  std::unique_lock lock(mu_, std::defer_lock);
+  for (const Event& e : events) {
+    if (kindOf(e.type) == Kind::kOther) continue;
+    if (!lock.owns_lock()) lock.lock();
+    add(e);
+  }
 }
 
 void StoreSummary::add(const Event& e) {
+  const Kind kind = kindOf(e.type);
+  if (kind == Kind::kOther) return;
   int hour = 0;
   const int64_t day = dayOf(e.time_unix_ns / 1'000'000'000, hour);
   if (day > day_) {  // a new day begins
@@ -36,24 +58,31 @@ void StoreSummary::add(const Event& e) {
   }
   if (day != day_) return;  // an earlier day's event (the backlog of an outage)
   Hour& h = hours_[static_cast<size_t>(hour)];
-  if (e.type == "store.footfall.crossing") {
-    const json d = json::parse(e.data, nullptr, false);
-    if (d.is_object() && d.value("direction", "") == "in") ++h.in;
-    if (d.is_object() && d.value("direction", "") == "out") ++h.out;
-  } else if (e.type == "store.pos.receipt") {
-    ++h.receipts;
-  } else if (e.type == "store.member.scan") {
-    ++h.member_scans;
-  } else if (e.type == "store.sensor.alert") {
-    ++h.alerts;
+  switch (kind) {
+    case Kind::kCrossing: {
+      const json d = json::parse(e.data, nullptr, false);
+      const std::string direction = d.is_object() ? d.value("direction", "") : "";
+      h.in += direction == "in";
+      h.out += direction == "out";
+      break;
+    }
+    case Kind::kReceipt:
+      ++h.receipts;
+      break;
+    case Kind::kScan:
+      ++h.member_scans;
+      break;
+    case Kind::kAlert:
+      ++h.alerts;
+      break;
+    case Kind::kOther:
+      break;
   }
 }
 
 json StoreSummary::today(EventBuffer& buffer, int64_t now_unix_s, size_t max_events) {
   std::lock_guard lock(mu_);
-  int now_hour = 0;
-  dayOf(now_unix_s, now_hour);
-  rollDay(now_unix_s);
+  const int now_hour = rollDay(now_unix_s);
   size_t read = 0;
   while (backfill_after_ < backfill_until_ && read < max_events) {
     const auto batch = buffer.readAfter(backfill_after_, 1000, 4 << 20);

@@ -33,7 +33,7 @@ class StoreSummary {
     uint64_t in = 0, out = 0, receipts = 0, member_scans = 0, alerts = 0;
   };
   void add(const Event& e);
-  void rollDay(int64_t now_unix_s);
+  int rollDay(int64_t now_unix_s);  // the hour now
   static int64_t dayOf(int64_t unix_s, int& hour);
 
   std::mutex mu_;

@@ -1,10 +1,8 @@
 #include "ctl/package_commands.hpp"
 
-#include <fstream>
 #include <iostream>
-#include <optional>
-#include <sstream>
 
+#include "common/file_io.hpp"
 #include "package/signing.hpp"
 #include "plugin/library.hpp"
 #include "plugin/properties.hpp"
@@ -14,25 +12,6 @@ namespace storegate::ctl {
 namespace {
 
 constexpr int kOk = 0, kRefused = 1, kUsage = 2;
-
-std::optional<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool writeFile(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".part";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return false;
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  return !ec;
-}
 
 // "--flag value" from the arguments after the verb.
 std::string option(const std::vector<std::string>& args, const std::string& flag) {
@@ -71,7 +50,7 @@ int keygen(const std::vector<std::string>& pos) {
 // Describes the library at `path` in a package (unsigned). Cross-built libraries cannot be
 // loaded here, so their name and version come from --name/--version.
 int describe(const std::vector<std::string>& args, const std::string& path, package::Package& p) {
-  const auto bytes = readFile(path);
+  const auto bytes = readWholeFile(path);
   if (!bytes) return fail("cannot read " + path);
   const auto arch = package::elfArch(*bytes);
   if (!arch) return fail(path + " is not an ELF shared object for a known architecture");
@@ -109,7 +88,7 @@ int pack(const std::vector<std::string>& args, const std::vector<std::string>& p
   const package::Manifest& m = p.manifest;
   const std::string out =
       pos.size() == 2 ? pos[1] : m.name + "-" + m.version + "-" + m.arch + ".sgp";
-  if (!writeFile(out, package::write(p))) return fail("cannot write " + out);
+  if (!writeFileAtomically(out, package::write(p))) return fail("cannot write " + out);
   std::cout << out << ": " << m.name << " " << m.version << " (" << m.arch << ", ABI "
             << m.abi_version << "), unsigned: sign it with plugin sign\n";
   return kOk;
@@ -124,7 +103,7 @@ int seal(const std::vector<std::string>& args, const std::vector<std::string>& p
   package::Package p;
   if (int code = describe(args, pos[0], p); code != kOk) return code;
   if (Status s = package::sign(p, key); !s.ok()) return fail(s.message);
-  if (!writeFile(pos[0] + ".sgm", package::write(p, /*with_library=*/false)))
+  if (!writeFileAtomically(pos[0] + ".sgm", package::write(p, /*with_library=*/false)))
     return fail("cannot write " + pos[0] + ".sgm");
   std::cout << pos[0] << ".sgm: " << p.manifest.name << " " << p.manifest.version
             << " signed by key " << p.manifest.key_id << "\n";
@@ -135,12 +114,12 @@ int sign(const std::vector<std::string>& args, const std::vector<std::string>& p
   const std::string key = option(args, "--key");
   if (pos.size() != 1 || key.empty())
     return fail("usage: plugin sign PACKAGE.sgp --key PREFIX.key", kUsage);
-  const auto bytes = readFile(pos[0]);
+  const auto bytes = readWholeFile(pos[0]);
   if (!bytes) return fail("cannot read " + pos[0]);
   package::Package p;
   if (Status s = package::read(*bytes, p); !s.ok()) return fail(pos[0] + ": " + s.message);
   if (Status s = package::sign(p, key); !s.ok()) return fail(s.message);
-  if (!writeFile(pos[0], package::write(p))) return fail("cannot write " + pos[0]);
+  if (!writeFileAtomically(pos[0], package::write(p))) return fail("cannot write " + pos[0]);
   std::cout << pos[0] << ": signed by key " << p.manifest.key_id << "\n";
   return kOk;
 }
@@ -151,7 +130,7 @@ int verify(const std::vector<std::string>& args, const std::vector<std::string>&
     return fail("usage: plugin verify PACKAGE.sgp (--trusted-keys DIR | --key PREFIX.pub)", kUsage);
   package::TrustStore trust;
   if (Status s = dir.empty() ? trust.add(pub) : trust.load(dir); !s.ok()) return fail(s.message);
-  const auto bytes = readFile(pos[0]);
+  const auto bytes = readWholeFile(pos[0]);
   if (!bytes) return fail("cannot read " + pos[0]);
   package::Package p;
   if (Status s = package::read(*bytes, p); !s.ok()) return fail(pos[0] + ": " + s.message);

@@ -6,22 +6,15 @@
 #include <sys/stat.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
+
+#include "common/file_io.hpp"
 
 namespace storegate::package {
 
 namespace {
 
 using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string rawPublic(EVP_PKEY* k) {
   unsigned char raw[32];
@@ -150,10 +143,10 @@ Status TrustStore::verifyInstalled(const std::filesystem::path& library) const {
                            "); plugin_trust.require_signature is on: install it from a signed "
                            ".sgp package");
   Package p;
-  if (Status s = read(slurp(sidecar), p, /*library_required=*/false); !s.ok())
+  if (Status s = read(readWholeFile(sidecar).value_or(""), p, /*library_required=*/false); !s.ok())
     return Status::invalid(sidecar + ": " + s.message);
   if (Status s = verify(p); !s.ok()) return s;
-  const std::string bytes = slurp(library);
+  const std::string bytes = readWholeFile(library).value_or("");
   if (sha256Hex(bytes) != p.manifest.sha256)
     return Status::invalid(library.string() +
                            " does not match its signed manifest (altered "

@@ -33,13 +33,7 @@ LinkSettings LinkSettings::from(const sdk::Config& c, std::string default_client
   s.mqtt_version = c.getString("mqtt_version") == "5" ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
   if (c.isSet("username")) s.username = c.getString("username");
   if (c.isSet("password")) s.password = c.getString("password");
-  if (c.isSet("tls.ca_file")) s.ca_file = c.getString("tls.ca_file");
-  if (c.isSet("tls.cert_file")) s.cert_file = c.getString("tls.cert_file");
-  if (c.isSet("tls.key_file")) s.key_file = c.getString("tls.key_file");
-  if (s.cert_file.empty() != s.key_file.empty())
-    throw sdk::Error("tls.cert_file and tls.key_file go together: set both or neither",
-                     SG_ERR_INVALID);
-  s.verify = c.getBool("tls.verify");
+  s.tls = TlsClient::from(c);
   s.keepalive = c.getDuration("keepalive");
   s.connect_timeout = c.getDuration("connect_timeout");
   s.min_backoff = c.getDuration("reconnect.min_backoff");
@@ -77,13 +71,13 @@ MqttLink::MqttLink(sdk::Host host, LinkSettings settings)
   if (!settings_.password.empty()) options_->set_password(settings_.password);
   if (isTls(settings_.url)) {
     mqtt::ssl_options ssl;
-    if (!settings_.ca_file.empty()) ssl.set_trust_store(settings_.ca_file);
-    if (!settings_.cert_file.empty()) {
-      ssl.set_key_store(settings_.cert_file);
-      ssl.set_private_key(settings_.key_file);
+    if (!settings_.tls.ca_file.empty()) ssl.set_trust_store(settings_.tls.ca_file);
+    if (!settings_.tls.cert_file.empty()) {
+      ssl.set_key_store(settings_.tls.cert_file);
+      ssl.set_private_key(settings_.tls.key_file);
     }
-    ssl.set_enable_server_cert_auth(settings_.verify);
-    ssl.set_verify(settings_.verify);
+    ssl.set_enable_server_cert_auth(settings_.tls.verify);
+    ssl.set_verify(settings_.tls.verify);
     options_->set_ssl(ssl);
   }
 

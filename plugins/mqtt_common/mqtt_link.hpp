@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "tls_client.hpp"  // plugins/common
+
 namespace mqtt {
 class async_client;
 class connect_options;
@@ -77,10 +79,7 @@ struct LinkSettings {
   int mqtt_version = 4;  // Paho's constants: 4 = 3.1.1, 5 = 5
   std::string username;
   std::string password;
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool verify = true;
+  TlsClient tls;
   bool clean_session = true;
   std::chrono::milliseconds keepalive{30'000};
   std::chrono::milliseconds connect_timeout{10'000};

@@ -88,13 +88,7 @@ Settings Settings::from(const sdk::Config& c) {
   s.connect_timeout = c.getDuration("connect_timeout");
   if (c.isSet("auth.bearer_token")) s.bearer_token = c.getString("auth.bearer_token");
   if (c.isSet("auth.hmac_key")) s.hmac_key = c.getString("auth.hmac_key");
-  if (c.isSet("tls.ca_file")) s.ca_file = c.getString("tls.ca_file");
-  if (c.isSet("tls.cert_file")) s.cert_file = c.getString("tls.cert_file");
-  if (c.isSet("tls.key_file")) s.key_file = c.getString("tls.key_file");
-  if (s.cert_file.empty() != s.key_file.empty())
-    throw sdk::Error("tls.cert_file and tls.key_file go together: set both or neither",
-                     SG_ERR_INVALID);
-  s.verify = c.getBool("tls.verify");
+  s.tls = TlsClient::from(c);
   s.gzip = c.getBool("gzip");
   s.max_retry_after = c.getDuration("max_retry_after");
   if (c.isSet("roster_url")) s.roster = Endpoint::parse(c.getString("roster_url"), "roster_url");
@@ -115,9 +109,10 @@ PlatformHttp::PlatformHttp(sdk::Host host, const sdk::Config& config)
 PlatformHttp::~PlatformHttp() = default;
 
 std::unique_ptr<httplib::Client> PlatformHttp::makeClient(const Endpoint& e) const {
-  auto cli = settings_.cert_file.empty() ? std::make_unique<httplib::Client>(e.origin)
-                                         : std::make_unique<httplib::Client>(
-                                               e.origin, settings_.cert_file, settings_.key_file);
+  auto cli = settings_.tls.cert_file.empty()
+                 ? std::make_unique<httplib::Client>(e.origin)
+                 : std::make_unique<httplib::Client>(e.origin, settings_.tls.cert_file,
+                                                     settings_.tls.key_file);
   const auto secs = [](std::chrono::milliseconds d, auto set) {
     set(static_cast<time_t>(d.count() / 1000), static_cast<time_t>(d.count() % 1000 * 1000));
   };
@@ -127,8 +122,8 @@ std::unique_ptr<httplib::Client> PlatformHttp::makeClient(const Endpoint& e) con
   cli->set_tcp_nodelay(true);  // small POSTs stall behind Nagle otherwise
   cli->set_keep_alive(true);
   if (e.tls) {
-    if (!settings_.ca_file.empty()) cli->set_ca_cert_path(settings_.ca_file);
-    cli->enable_server_certificate_verification(settings_.verify);
+    if (!settings_.tls.ca_file.empty()) cli->set_ca_cert_path(settings_.tls.ca_file);
+    cli->enable_server_certificate_verification(settings_.tls.verify);
   }
   return cli;
 }

@@ -19,6 +19,7 @@
 #include "poller.hpp"         // plugins/common
 #include "privacy.hpp"        // platform_common
 #include "pseudonymizer.hpp"  // platform_common
+#include "tls_client.hpp"     // plugins/common
 
 namespace httplib {
 class Client;
@@ -40,10 +41,7 @@ struct Settings {
   std::chrono::milliseconds connect_timeout{};
   std::string bearer_token;
   std::string hmac_key;
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool verify = true;
+  TlsClient tls;
   bool gzip = false;
   std::chrono::milliseconds max_retry_after{};
   std::optional<Endpoint> roster;

@@ -123,7 +123,8 @@ TEST(FootfallPipeline, PeopleSideBySideAreSplitByTheirAspect) {
     cv::RNG rng(9);
     int n_crossings = 0;
     for (int n = 0; n < 140; ++n)
-      n_crossings += static_cast<int>(p.process(frame(bg, pair, n, rng), n / 15.0).crossings.size());
+      n_crossings +=
+          static_cast<int>(p.process(frame(bg, pair, n, rng), n / 15.0).crossings.size());
     return n_crossings;
   };
   EXPECT_EQ(crossings(0), 1) << "without an aspect the two are one blob";
@@ -182,7 +183,8 @@ TEST(CameraFootfall, AVideoFileThroughThePluginBecomesCrossingCountAndDwellEvent
     cv::RNG rng(11);
     for (int n = 0; n < 360; ++n) w.write(frame(bg, walkers, n, rng));
   }
-  test::PluginRig rig(dir / "gw", {test::pluginDir()}, test::testBufferOptions(Durability::None));
+  const auto rig_owner = test::bundledPluginRig(dir / "gw");
+  test::PluginRig& rig = *rig_owner;
   rig.buffer->registerSink("test_reader");  // keep every event for the test to read
   InstanceSpec s;
   s.name = "door";

@@ -60,11 +60,7 @@ class MemberCodeTest : public ::testing::Test {
   test::TempDir dir_;
   std::unique_ptr<test::PluginRig> rig_;
 
-  void SetUp() override {
-    rig_ = std::make_unique<test::PluginRig>(dir_ / "gw",
-                                             std::vector<std::filesystem::path>{test::pluginDir()},
-                                             test::testBufferOptions(Durability::None));
-  }
+  void SetUp() override { rig_ = test::bundledPluginRig(dir_ / "gw"); }
   void TearDown() override { rig_.reset(); }
 
   Status add(const json& config) {
@@ -84,7 +80,9 @@ class MemberCodeTest : public ::testing::Test {
     }
     return out;
   }
-  double metric(const std::string& name) { return test::pluginMetric(*rig_->manager, "entrance_reader", name); }
+  double metric(const std::string& name) {
+    return test::pluginMetric(*rig_->manager, "entrance_reader", name);
+  }
 };
 
 }  // namespace

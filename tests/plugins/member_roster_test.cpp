@@ -22,11 +22,7 @@ class MemberRosterTest : public ::testing::Test {
   std::unique_ptr<test::MosquittoBroker> broker_;
   std::unique_ptr<test::PluginRig> rig_;
 
-  void open() {
-    rig_ = std::make_unique<test::PluginRig>(dir_ / "gw",
-                                             std::vector<std::filesystem::path>{test::pluginDir()},
-                                             test::testBufferOptions(Durability::Sync));
-  }
+  void open() { rig_ = test::bundledPluginRig(dir_ / "gw", Durability::Sync); }
   void TearDown() override { rig_.reset(); }
 
   Status addResolver() {
@@ -68,7 +64,9 @@ class MemberRosterTest : public ::testing::Test {
       if (e.type == "store.member.identified") out.push_back(json::parse(e.data));
     return out;
   }
-  double metric(const std::string& name) { return test::pluginMetric(*rig_->manager, "members", name); }
+  double metric(const std::string& name) {
+    return test::pluginMetric(*rig_->manager, "members", name);
+  }
 };
 
 }  // namespace

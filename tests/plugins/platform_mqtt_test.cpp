@@ -45,9 +45,7 @@ class PlatformMqttTest : public ::testing::Test {
   PluginManager* manager_ = nullptr;  // rig_'s
 
   void SetUp() override {
-    rig_ = std::make_unique<test::PluginRig>(dir_ / "gw",
-                                             std::vector<std::filesystem::path>{test::pluginDir()},
-                                             test::testBufferOptions(Durability::None));
+    rig_ = test::bundledPluginRig(dir_ / "gw");
     buffer_ = rig_->buffer.get();
     manager_ = rig_->manager.get();
     // A sink that never acknowledges: what the uplink passed stays for the test to read.

@@ -22,11 +22,7 @@ class SensorModbusTest : public ::testing::Test {
   test::TempDir dir_;
   std::unique_ptr<test::PluginRig> rig_;
 
-  void SetUp() override {
-    rig_ = std::make_unique<test::PluginRig>(dir_ / "gw",
-                                             std::vector<std::filesystem::path>{test::pluginDir()},
-                                             test::testBufferOptions(Durability::None));
-  }
+  void SetUp() override { rig_ = test::bundledPluginRig(dir_ / "gw"); }
   void TearDown() override { rig_.reset(); }
 
   static json device(const std::string& name, int port) {

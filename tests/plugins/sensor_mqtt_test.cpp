@@ -35,9 +35,7 @@ class SensorMqttTest : public ::testing::Test {
 
   void SetUp() override {
     broker_ = std::make_unique<test::MosquittoBroker>(dir_ / "broker");
-    rig_ = std::make_unique<test::PluginRig>(dir_ / "gw",
-                                             std::vector<std::filesystem::path>{test::pluginDir()},
-                                             test::testBufferOptions(Durability::None));
+    rig_ = test::bundledPluginRig(dir_ / "gw");
     // The plugin is also a sink and acknowledges everything it passes over; a sink that
     // never acknowledges keeps the events for the test to read.
     rig_->buffer->registerSink("test_reader");
@@ -63,7 +61,9 @@ class SensorMqttTest : public ::testing::Test {
       if (e.type.rfind(type_prefix, 0) == 0) out.emplace_back(e.type, json::parse(e.data));
     return out;
   }
-  double metric(const std::string& name) { return test::pluginMetric(*rig_->manager, "sensors", name); }
+  double metric(const std::string& name) {
+    return test::pluginMetric(*rig_->manager, "sensors", name);
+  }
 };
 
 }  // namespace

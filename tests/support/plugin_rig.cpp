@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "support/test_support.hpp"
+
 namespace storegate::test {
 
 BufferOptions testBufferOptions(Durability durability) {
@@ -35,6 +37,12 @@ PluginRig::~PluginRig() {
   manager.reset();
   ingest.reset();
   buffer.reset();
+}
+
+std::unique_ptr<PluginRig> bundledPluginRig(const std::filesystem::path& dir,
+                                            Durability durability) {
+  return std::make_unique<PluginRig>(dir, std::vector<std::filesystem::path>{pluginDir()},
+                                     testBufferOptions(durability));
 }
 
 }  // namespace storegate::test

@@ -28,4 +28,8 @@ struct PluginRig {
   std::unique_ptr<PluginManager> manager;
 };
 
+// The usual rig: the build's bundled plugins over a buffer in `dir`.
+[[nodiscard]] std::unique_ptr<PluginRig> bundledPluginRig(const std::filesystem::path& dir,
+                                                          Durability durability = Durability::None);
+
 }  // namespace storegate::test
