@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "common/log.hpp"
+#include "control/control_plane.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/sd_notify.hpp"
 #include "plugin/library.hpp"
@@ -49,21 +50,33 @@ void printErrors(const storegate::ConfigErrors& errors, const std::filesystem::p
   for (const auto& e : errors) std::cerr << "  " << e.text() << "\n";
 }
 
-// The plugin directories the config names (when it loads), else the defaults.
-std::vector<std::filesystem::path> pluginDirsFor(const std::filesystem::path& config_path) {
+// A loader for inspecting plugins (listing, schemas) with the config's plugin directories and
+// its signature policy, when the config loads; else the defaults and no policy.
+std::unique_ptr<storegate::PluginManager> inspector(const std::filesystem::path& config_path,
+                                                    storegate::MemoryBuffer& scratch) {
   storegate::ConfigErrors errors;
+  auto dirs = defaultPluginDirs();
+  std::shared_ptr<storegate::package::TrustPolicy> trust;
   if (auto cfg = storegate::loadConfigFile(config_path, errors)) {
-    return storegate::effectivePluginDirs(*cfg, defaultPluginDirs());
+    dirs = storegate::effectivePluginDirs(*cfg, dirs);
+    if (storegate::Status s = storegate::package::TrustPolicy::make(
+            cfg->plugin_trust.require_signature, cfg->plugin_trust.trusted_keys, trust);
+        !s.ok()) {
+      std::cerr << "storegated: " << s.message << "\n";
+      return nullptr;
+    }
   }
-  return defaultPluginDirs();
+  return std::make_unique<storegate::PluginManager>(dirs, storegate::HostServices{}, scratch,
+                                                    trust);
 }
 
 int listPlugins(const std::filesystem::path& config_path) {
   storegate::MemoryBuffer scratch;
-  storegate::PluginManager manager(pluginDirsFor(config_path), {}, scratch);
-  for (const auto& [name, path] : manager.discover()) {
+  auto manager = inspector(config_path, scratch);
+  if (!manager) return kExitConfig;
+  for (const auto& [name, path] : manager->discover()) {
     std::string error;
-    auto lib = storegate::PluginLibrary::open(path, error);
+    auto lib = manager->openLibrary(path, error);
     if (!lib) {
       std::cout << name << "\tERROR\t" << error << "\n";
       continue;
@@ -72,16 +85,15 @@ int listPlugins(const std::filesystem::path& config_path) {
     std::cout << info.name << "\t" << info.version << "\t" << storegate::kindsText(info.kinds)
               << "\tABI " << storegate::abiVersionText(info.abi_version) << "\t" << path.string()
               << "\n";
-    std::string fate;
-    (void)lib->unload(fate);
   }
   return kExitOk;
 }
 
 int pluginSchema(const std::filesystem::path& config_path, const std::string& plugin) {
   storegate::MemoryBuffer scratch;
-  storegate::PluginManager manager(pluginDirsFor(config_path), {}, scratch);
-  const auto found = manager.discover();
+  auto manager = inspector(config_path, scratch);
+  if (!manager) return kExitConfig;
+  const auto found = manager->discover();
   const auto it = found.find(plugin);
   if (it == found.end()) {
     std::cerr << "storegated: no plugin '" << plugin << "' in the plugin directories (see "
@@ -89,7 +101,7 @@ int pluginSchema(const std::filesystem::path& config_path, const std::string& pl
     return kExitConfig;
   }
   std::string error;
-  auto lib = storegate::PluginLibrary::open(it->second, error);
+  auto lib = manager->openLibrary(it->second, error);
   if (!lib) {
     std::cerr << "storegated: " << error << "\n";
     return kExitConfig;
@@ -98,8 +110,6 @@ int pluginSchema(const std::filesystem::path& config_path, const std::string& pl
   schema["title"] = plugin;
   schema["description"] = lib->info().description;
   std::cout << schema.dump(2) << "\n";
-  std::string fate;
-  (void)lib->unload(fate);
   return kExitOk;
 }
 
@@ -141,6 +151,7 @@ int run(const std::filesystem::path& config_path) {
                                                watchdog / 2, std::chrono::seconds(60))
                                          : std::chrono::microseconds(std::chrono::seconds(60));
   auto next_stats = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool watchdog_warned = false;
   for (;;) {
     timespec wait{static_cast<time_t>(tick.count() / 1'000'000),
                   static_cast<long>(tick.count() % 1'000'000) * 1000};
@@ -148,8 +159,16 @@ int run(const std::filesystem::path& config_path) {
     if (sig < 0) {
       if (errno != EAGAIN) continue;
       if (watchdog.count() > 0) {
-        (void)daemon.buffer().stats();  // returns only if the buffer answers
-        storegate::sdNotify("WATCHDOG=1");
+        // Pinged only while the buffer's writer and the control executor make progress: a
+        // hung disk or a hung change stops the pings, and systemd restarts the daemon.
+        std::string why;
+        if (daemon.makingProgress(why)) {
+          storegate::sdNotify("WATCHDOG=1");
+          watchdog_warned = false;
+        } else if (!watchdog_warned) {
+          storegate::logError("daemon", "not pinging the watchdog", {{"why", why}});
+          watchdog_warned = true;
+        }
       }
       // Once a minute the buffer's figures, so a log alone shows the health.
       if (std::chrono::steady_clock::now() >= next_stats) {
@@ -159,21 +178,14 @@ int run(const std::filesystem::path& config_path) {
       continue;
     }
     if (sig == SIGHUP) {
-      storegate::sdNotify("RELOADING=1");
+      // Queued on the control plane and never run here: a slow reload (every plugin library
+      // is checked) must not keep this loop from the watchdog.
       storegate::logInfo("daemon", "SIGHUP: reloading config", {{"config", config_path.string()}});
-      storegate::ConfigErrors reload_errors;
-      auto next = storegate::loadAndValidate(config_path, defaults, reload_errors);
-      if (!next) {
-        for (const auto& e : reload_errors) {
-          storegate::logError("config", "reload refused: nothing changed", {{"error", e.text()}});
-        }
-        storegate::sdNotify("READY=1");
-        continue;
-      }
-      for (const std::string& failure : daemon.reload(*next)) {
-        storegate::logError("config", "part of the reload failed", {{"error", failure}});
-      }
-      storegate::sdNotify("READY=1");
+      daemon.control().submitReload(
+          [&config_path, &defaults, &daemon](storegate::ConfigErrors& errors) {
+            return storegate::loadAndValidate(config_path, defaults, errors, daemon.trust());
+          },
+          [&daemon] { daemon.reloadSecrets(); });
       continue;
     }
     storegate::logInfo("daemon", "stopping", {{"signal", strsignal(sig)}});

@@ -227,6 +227,15 @@ ApiResponse AdminServer::handle(ApiRequest& req, const std::string& authorizatio
   return dispatch(req, authenticated);
 }
 
+void AdminServer::reloadTokens() {
+  if (!tokens_) return;
+  std::string error;
+  if (tokens_->reload(error))
+    logInfo("admin", "tokens reloaded", {{"file", options_.tokens_file.string()}});
+  else
+    logError("admin", "tokens not reloaded", {{"error", error}});
+}
+
 ApiResponse AdminServer::handleHashed(ApiRequest& req, const std::string& token_sha256) {
   bool authenticated = false;
   if (tokens_) {

@@ -39,6 +39,8 @@ class AdminServer {
   Status start();
   void stop();
   [[nodiscard]] int port() const { return port_; }
+  // Re-reads the tokens file (SIGHUP); a revoked token stops working without a restart.
+  void reloadTokens();
 
   // Authenticates, rate-limits, routes and audits one request (the server's handler
   // calls this; tests and fuzzers may too).

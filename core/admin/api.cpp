@@ -9,6 +9,7 @@
 #include "common/file_io.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "control/control_plane.hpp"
 #include "daemon/daemon.hpp"
 #include "package/signing.hpp"
 
@@ -125,13 +126,22 @@ AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
   });
 }
 
+// Every change runs on the control plane's executor, one after another, whichever way it
+// came (this API, a remote request, SIGHUP).
 template <typename Fn>
 ApiResponse AdminApi::exclusive(Fn&& fn) {
-  std::unique_lock lock(change_mu_, std::try_to_lock);
-  if (!lock.owns_lock())
-    return ApiResponse::error(409, "busy", "another change is in progress; try again");
-  return fn();
+  return daemon_.control().execute("api", std::forward<Fn>(fn));
 }
+
+namespace {
+// A change applied but not kept across restarts is still an answer the operator must read.
+ApiResponse withKept(ApiResponse r, const Status& kept) {
+  if (kept.ok()) return r;
+  r.headers.emplace_back("Warning", "199 storegate \"" + kept.message + "\"");
+  logError("control", "change applied but not kept", {{"error", kept.message}});
+  return r;
+}
+}  // namespace
 
 ApiResponse AdminApi::status() {
   const BufferStats b = daemon_.buffer().stats();
@@ -207,8 +217,18 @@ ApiResponse AdminApi::addPlugin(const ApiRequest& req) {
     const ConfigErrors errors = daemon_.plugins().validate(spec);
     if (!errors.empty()) return configErrors(errors);
     const Status s = daemon_.plugins().add(spec);
+    // Kept either way: a failed instance stays configured (as from the file).
+    json added{{"plugin", spec.plugin}, {"config", spec.config}};
+    if (!spec.delivery.match.empty()) added["match"] = spec.delivery.match;
+    if (!spec.library.empty()) added["library"] = spec.library.string();
+    const Status kept = daemon_.control().record(spec.name, [&](control::InstanceChange& c) {
+      control::InstanceChange fresh;
+      fresh.base_hash = c.base_hash;
+      fresh.added = added;
+      c = std::move(fresh);
+    });
     if (!s.ok()) return ApiResponse::error(500, "start_failed", s.message);
-    return ApiResponse::json(201, reportJson(*daemon_.plugins().get(spec.name)));
+    return withKept(ApiResponse::json(201, reportJson(*daemon_.plugins().get(spec.name))), kept);
   });
 }
 
@@ -216,7 +236,9 @@ ApiResponse AdminApi::removePlugin(const ApiRequest& req) {
   return exclusive([&] {
     const Status s = daemon_.plugins().remove(req.params.at("name"));
     if (!s.ok()) return statusError(s, "remove");
-    return ApiResponse::json(200, {{"removed", req.params.at("name")}});
+    const Status kept = daemon_.control().record(
+        req.params.at("name"), [](control::InstanceChange& c) { c.removed = true; });
+    return withKept(ApiResponse::json(200, {{"removed", req.params.at("name")}}), kept);
   });
 }
 
@@ -226,10 +248,13 @@ ApiResponse AdminApi::startStop(const ApiRequest& req, bool start) {
     const Status s =
         start ? daemon_.plugins().startInstance(name) : daemon_.plugins().stopInstance(name);
     if (!s.ok() && s.code != SG_ERR_FAILED) return statusError(s, start ? "start" : "stop");
+    // Stopped stays stopped across a restart; started (even if it failed) is the file's way.
+    const Status kept = daemon_.control().record(
+        name, [start](control::InstanceChange& c) { c.stopped = !start; });
     const auto r = daemon_.plugins().get(name);
     if (!s.ok())
       return ApiResponse::error(500, "start_failed", s.message, {{"plugin", reportJson(*r)}});
-    return ApiResponse::json(200, reportJson(*r));
+    return withKept(ApiResponse::json(200, reportJson(*r)), kept);
   });
 }
 
@@ -264,20 +289,11 @@ ApiResponse AdminApi::configure(const ApiRequest& req) {
                               {{"path", "config"}});
   return exclusive([&] {
     const std::string& name = req.params.at("name");
-    std::optional<InstanceSpec> current;
-    for (const InstanceSpec& s : daemon_.configSnapshot().plugins)
-      if (s.name == name) current = s;
-    if (!daemon_.plugins().get(name))
-      return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
-    InstanceSpec spec;
-    if (current) {
-      spec = *current;
-    } else {
-      const auto r = daemon_.plugins().get(name);
-      spec.name = name;
-      spec.plugin = r->plugin;
-      spec.path = "plugins[" + name + "]";
-    }
+    // The spec the instance runs with now — not the file's — so a second patch keeps the
+    // first, and a build swapped to stays.
+    const std::optional<InstanceSpec> current = daemon_.plugins().spec(name);
+    if (!current) return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
+    InstanceSpec spec = *current;
     // merge: a JSON merge patch (RFC 7396) onto the instance's config, so a client can
     // send only what it changed (and leave secrets it never saw alone).
     if (body.value("merge", false)) {
@@ -290,7 +306,9 @@ ApiResponse AdminApi::configure(const ApiRequest& req) {
     if (!errors.empty()) return configErrors(errors);
     const Status s = daemon_.plugins().update(spec);
     if (!s.ok()) return statusError(s, "reconfigure");
-    return ApiResponse::json(200, reportJson(*daemon_.plugins().get(name)));
+    const Status kept = daemon_.control().record(
+        name, [&](control::InstanceChange& c) { c.config = spec.config; });
+    return withKept(ApiResponse::json(200, reportJson(*daemon_.plugins().get(name))), kept);
   });
 }
 
@@ -316,7 +334,8 @@ ApiResponse AdminApi::swap(const ApiRequest& req) {
                    {"error", s.error},
                    {"old_library", s.old_library},
                    {"old_library_fate", s.old_library_fate}};
-    return ApiResponse::json(s.swapped ? 200 : 422, out);
+    if (!s.swapped) return ApiResponse::json(422, out);
+    return withKept(ApiResponse::json(200, out), recordSwap(name, library, s));
   });
 }
 
@@ -344,8 +363,8 @@ ApiResponse AdminApi::upload(const ApiRequest& req) {
           422, "not_a_plugin",
           "the body must be a plugin package (.sgp) or build (.so): " + s.message);
   }
-  const package::TrustStore* trust = daemon_.trust();
-  if (elf && trust != nullptr)
+  const auto trust = daemon_.trust();
+  if (elf && trust->required())
     return ApiResponse::error(422, "unsigned",
                               "this router requires signed plugins: upload a .sgp package made "
                               "with storegatectl plugin pack and sign");
@@ -354,12 +373,8 @@ ApiResponse AdminApi::upload(const ApiRequest& req) {
     const auto r = daemon_.plugins().get(name);
     if (!r) return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
     if (!elf) {
-      const Status ok = trust != nullptr ? trust->verify(pkg, r->plugin)
-                        : pkg.manifest.name != r->plugin
-                            ? Status::invalid("the package holds plugin " + pkg.manifest.name +
-                                              ", not " + r->plugin)
-                            : Status::success();
-      if (!ok.ok()) return ApiResponse::error(422, "package_refused", ok.message);
+      if (const Status ok = trust->checkPackage(pkg, r->plugin); !ok.ok())
+        return ApiResponse::error(422, "package_refused", ok.message);
     }
     const std::string& library = elf ? req.body : pkg.library;
     const auto dir = daemon_.configSnapshot().data_dir / "plugins";
@@ -367,15 +382,20 @@ ApiResponse AdminApi::upload(const ApiRequest& req) {
     std::filesystem::create_directories(dir, ec);
     const std::string stem = elf ? r->plugin : r->plugin + "-" + pkg.manifest.version;
     const auto path = dir / (stem + "-" + package::sha256Hex(library).substr(0, 16) + ".so");
-    if (!elf &&
-        !writeFileAtomically(path.string() + ".sgm", package::write(pkg, /*with_library=*/false)))
-      return ApiResponse::error(500, "unwritable", "cannot write " + path.string() + ".sgm");
-    if (!std::filesystem::exists(path) && !writeFileAtomically(path, library))
-      return ApiResponse::error(500, "unwritable", "cannot keep " + path.string());
+    if (!elf) {
+      if (Status w = writeFileDurably(path.string() + ".sgm",
+                                      package::write(pkg, /*with_library=*/false));
+          !w.ok())
+        return ApiResponse::error(500, "unwritable", w.message);
+    }
+    if (!std::filesystem::exists(path)) {
+      if (Status w = writeFileDurably(path, library); !w.ok())
+        return ApiResponse::error(500, "unwritable", w.message);
+    }
     const SwapReport s = daemon_.plugins().hotSwap(name, path);
-    // The build it replaced, for one-command rollback.
-    if (s.swapped) (void)writeFileAtomically(dir / (name + ".previous"), s.old_library);
-    return ApiResponse::json(s.swapped ? 200 : 422, swapJson(s, path));
+    if (!s.swapped) return ApiResponse::json(422, swapJson(s, path));
+    // Kept, with the build it replaced (for rollback), across restarts and power cuts.
+    return withKept(ApiResponse::json(200, swapJson(s, path)), recordSwap(name, path, s));
   });
 }
 
@@ -384,18 +404,22 @@ ApiResponse AdminApi::rollback(const ApiRequest& req) {
     const std::string& name = req.params.at("name");
     if (!daemon_.plugins().get(name))
       return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
-    const auto record = daemon_.configSnapshot().data_dir / "plugins" / (name + ".previous");
-    std::ifstream in(record);
-    std::string previous;
-    std::getline(in, previous);
+    const std::string previous = daemon_.control().previousBuild(name).value_or("");
     if (previous.empty())
       return ApiResponse::error(409, "nothing_to_roll_back",
                                 "no earlier build of '" + name + "' is recorded (no upload yet)");
     const SwapReport s = daemon_.plugins().hotSwap(name, previous);
-    if (s.swapped) {
-      std::ofstream(record, std::ios::trunc) << s.old_library;  // rolling back again re-applies
-    }
-    return ApiResponse::json(s.swapped ? 200 : 422, swapJson(s, previous));
+    if (!s.swapped) return ApiResponse::json(422, swapJson(s, previous));
+    // Rolling back again re-applies the build just left.
+    return withKept(ApiResponse::json(200, swapJson(s, previous)), recordSwap(name, previous, s));
+  });
+}
+
+Status AdminApi::recordSwap(const std::string& name, const std::filesystem::path& library,
+                            const SwapReport& s) {
+  return daemon_.control().record(name, [&](control::InstanceChange& c) {
+    c.previous = s.old_library;
+    c.library = library.string();
   });
 }
 
@@ -482,10 +506,12 @@ ApiResponse AdminApi::replay(const ApiRequest& req) {
     const uint64_t from = body["from"].get<uint64_t>();
     const BufferStats b = daemon_.buffer().stats();
     const bool was_running = r->state == "running";
-    if (was_running) (void)daemon_.plugins().stopInstance(sink);  // its worker holds the cursor
+    if (was_running)  // its worker holds the cursor
+      daemon_.plugins().stopInstance(sink).ignoreError("it runs: checked above");
     const uint64_t to = std::min(from - 1, b.last_sequence);
     Status s = rocks->rewindCursor(sink, to);
-    if (was_running) (void)daemon_.plugins().startInstance(sink);
+    if (was_running)
+      daemon_.plugins().startInstance(sink).ignoreError("a failed start shows in its state");
     if (!s.ok()) return statusError(s, "replay");
     return ApiResponse::json(
         200, {{"sink", sink}, {"cursor", to}, {"first_available", b.first_sequence}});
@@ -517,7 +543,9 @@ ApiResponse AdminApi::validateConfig(const ApiRequest& req) {
     return ApiResponse::error(400, "empty_body", "send the YAML config as the body");
   ConfigErrors errors;
   auto cfg = parseConfig(req.body, daemon_.configSnapshot().source_file.parent_path(), errors);
-  if (cfg) (void)validatePlugins(*cfg, daemon_.pluginDirs(), errors);
+  if (cfg)
+    ignoreResult(validatePlugins(*cfg, daemon_.pluginDirs(), errors, daemon_.trust()),
+                 "the errors are the answer");
   if (!errors.empty()) return configErrors(errors);
   return ApiResponse::json(200, {{"valid", true}, {"plugins", cfg->plugins.size()}});
 }
@@ -537,36 +565,28 @@ ApiResponse AdminApi::applyConfig(const ApiRequest& req) {
   if (req.body.empty())
     return ApiResponse::error(400, "empty_body", "send the YAML config as the body");
   return exclusive([&] {
-    const GatewayConfig previous = daemon_.configSnapshot();
+    const GatewayConfig previous = daemon_.control().file();
     const std::filesystem::path file = previous.source_file;
     ConfigErrors errors;
     auto next = parseConfig(req.body, file.parent_path(), errors);
-    if (next) (void)validatePlugins(*next, daemon_.pluginDirs(), errors);
+    if (next)
+      ignoreResult(validatePlugins(*next, daemon_.pluginDirs(), errors, daemon_.trust()),
+                   "the errors are the answer");
     if (!errors.empty()) return configErrors(errors);
     next->source_file = file;
-    const auto tmp = file.string() + ".new";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << req.body;
-      out.flush();
-      if (!out) return ApiResponse::error(500, "unwritable", "cannot write " + tmp);
-    }
-    const std::vector<std::string> failures = daemon_.reload(*next);
+    const std::vector<std::string> failures = daemon_.control().applyFile(*next);
     if (!failures.empty()) {
-      const std::vector<std::string> undo = daemon_.reload(previous);
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
+      const std::vector<std::string> undo = daemon_.control().applyFile(previous);
       return ApiResponse::error(
           409, "apply_failed",
           "part of the config could not be applied; the previous config "
           "was restored and the file left unchanged",
           {{"failures", failures}, {"rolled_back", true}, {"rollback_failures", undo}});
     }
-    std::error_code ec;
-    std::filesystem::rename(tmp, file, ec);
-    if (ec)
-      return ApiResponse::error(
-          500, "unwritable", "applied, but cannot replace " + file.string() + ": " + ec.message());
+    // Durably: a power cut after this answer must not bring the old file back.
+    if (Status w = writeFileDurably(file, req.body, 0640); !w.ok())
+      return ApiResponse::error(500, "unwritable", "applied, but cannot replace the file: " +
+                                                       w.message);
     return ApiResponse::json(200, {{"applied", true}, {"file", file.string()}});
   });
 }

@@ -2,14 +2,17 @@
 // The table of routes is the contract; docs/openapi.json describes the same.
 #pragma once
 
+#include <filesystem>
 #include <memory>
-#include <mutex>
+#include <string>
 
 #include "admin/router.hpp"
+#include "common/status.hpp"
 
 namespace storegate {
 class Daemon;
-}
+struct SwapReport;
+}  // namespace storegate
 
 namespace storegate::admin {
 
@@ -19,9 +22,12 @@ class AdminApi {
   [[nodiscard]] const Router& router() const { return router_; }
 
  private:
-  // Changes run one at a time; a second one meanwhile is answered 409.
+  // Runs a change on the control plane's executor (one at a time, in order).
   template <typename Fn>
   ApiResponse exclusive(Fn&& fn);
+  // Keeps a swap (the build and the one it replaced) in the desired state.
+  Status recordSwap(const std::string& name, const std::filesystem::path& library,
+                    const SwapReport& s);
 
   ApiResponse status();
   ApiResponse plugins();
@@ -47,7 +53,6 @@ class AdminApi {
 
   Daemon& daemon_;
   Router router_;
-  std::mutex change_mu_;
 };
 
 }  // namespace storegate::admin

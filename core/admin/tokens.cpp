@@ -1,5 +1,7 @@
 #include "admin/tokens.hpp"
 
+#include "common/file_io.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -53,10 +55,25 @@ std::unique_ptr<TokenStore> TokenStore::open(const std::filesystem::path& file, 
             std::to_string(st.st_mode & 0777) + "); run chmod 600 " + file.string();
     return nullptr;
   }
+  if (!readEntries(file, store.entries_, error)) return nullptr;
+  return owned;
+}
+
+bool TokenStore::readEntries(const std::filesystem::path& file, std::vector<Entry>& out,
+                             std::string& error) {
   std::ifstream in(file);
+  if (!in) {
+    error = "cannot read " + file.string();
+    return false;
+  }
+  std::vector<Entry> entries;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (line.empty() || line[0] == '#') continue;
+    if (n > 100000 || line.size() > 1024) {
+      error = file.string() + ":" + std::to_string(n) + ": line too long, or too many lines";
+      return false;
+    }
     std::istringstream fields(line);
     std::string hash, role, name;
     fields >> hash >> role >> name;
@@ -64,31 +81,61 @@ std::unique_ptr<TokenStore> TokenStore::open(const std::filesystem::path& file, 
     if (hash.size() != 64 || !r) {
       error = file.string() + ":" + std::to_string(n) +
               ": expected '<sha256 hex> <viewer|operator|admin> <name>'";
-      return nullptr;
+      return false;
     }
-    store.entries_.push_back({hash, *r, name.empty() ? "token-" + std::to_string(n) : name});
+    entries.push_back({hash, *r, name.empty() ? "token-" + std::to_string(n) : name});
   }
-  return owned;
+  out = std::move(entries);
+  return true;
+}
+
+bool TokenStore::reload(std::string& error) {
+  struct stat st {};
+  if (::stat(file_.c_str(), &st) != 0) {
+    error = "cannot read " + file_.string() + "; the tokens in force stay";
+    return false;
+  }
+  if ((st.st_mode & 077) != 0) {
+    error = file_.string() + " may be read by other users; run chmod 600 " + file_.string() +
+            " (the tokens in force stay)";
+    return false;
+  }
+  std::vector<Entry> entries;
+  if (!readEntries(file_, entries, error)) return false;
+  std::lock_guard lock(mu_);
+  entries_ = std::move(entries);
+  return true;
+}
+
+std::vector<TokenStore::Listed> TokenStore::list() const {
+  std::lock_guard lock(mu_);
+  std::vector<Listed> out;
+  for (const Entry& e : entries_) out.push_back({e.name, e.role, e.hash.substr(0, 12)});
+  return out;
+}
+
+bool TokenStore::revoke(const std::string& name, std::string& error) {
+  std::lock_guard lock(mu_);
+  const auto before = entries_;
+  std::erase_if(entries_, [&](const Entry& e) { return e.name == name; });
+  if (entries_.size() == before.size()) {
+    error = "no token named '" + name + "'";
+    return false;
+  }
+  if (!save(error)) {
+    entries_ = before;
+    return false;
+  }
+  return true;
 }
 
 bool TokenStore::save(std::string& error) const {
-  const auto tmp = file_.string() + ".tmp";
   std::error_code ec;
   std::filesystem::create_directories(file_.parent_path(), ec);
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) {
-      error = "cannot write " + tmp;
-      return false;
-    }
-    ::chmod(tmp.c_str(), 0600);
-    out << "# storegate admin tokens: <sha256 of the token> <role> <name>\n";
-    for (const Entry& e : entries_)
-      out << e.hash << " " << roleName(e.role) << " " << e.name << "\n";
-  }
-  std::filesystem::rename(tmp, file_, ec);
-  if (ec) {
-    error = "cannot replace " + file_.string() + ": " + ec.message();
+  std::string text = "# storegate admin tokens: <sha256 of the token> <role> <name>\n";
+  for (const Entry& e : entries_) text += e.hash + " " + roleName(e.role) + " " + e.name + "\n";
+  if (Status s = writeFileDurably(file_, text, 0600); !s.ok()) {
+    error = s.message;
     return false;
   }
   return true;

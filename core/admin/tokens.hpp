@@ -30,6 +30,17 @@ class TokenStore {
   // Adds a token (returned in clear once) and rewrites the file atomically.
   [[nodiscard]] std::optional<std::string> create(const std::string& name, Role role,
                                                   std::string& error);
+  // Re-reads the file (SIGHUP): a token removed from it stops working at once. On error the
+  // tokens in force stay and `error` says why.
+  [[nodiscard]] bool reload(std::string& error);
+  struct Listed {
+    std::string name;
+    Role role;
+    std::string hash_prefix;  // enough to tell tokens apart, never enough to use one
+  };
+  [[nodiscard]] std::vector<Listed> list() const;
+  // Removes every token named `name` and rewrites the file. False when there is none.
+  [[nodiscard]] bool revoke(const std::string& name, std::string& error);
   [[nodiscard]] static std::string newToken();
   [[nodiscard]] static std::string sha256Hex(std::string_view text);
 
@@ -40,6 +51,8 @@ class TokenStore {
     std::string name;
   };
   bool save(std::string& error) const;
+  static bool readEntries(const std::filesystem::path& file, std::vector<Entry>& out,
+                          std::string& error);
 
   std::filesystem::path file_;
   std::vector<Entry> entries_;

@@ -49,6 +49,10 @@ class EventBuffer {
   virtual bool waitForMore(uint64_t after, std::chrono::milliseconds timeout) = 0;
   virtual void wakeAll() = 0;
 
+  // Cursors named with a leading '_' belong to the core's own readers (remote requests):
+  // they are kept across restarts like a sink's but never hold back retention, so they can
+  // never keep what no sink wants, nor make the buffer believe a sink exists.
+  //
   // Makes a sink known, so retention keeps what it has not acknowledged yet, even before
   // its first commit and across restarts (a persistent buffer remembers it). Idempotent.
   virtual void registerSink(std::string_view sink) = 0;
@@ -67,6 +71,11 @@ class EventBuffer {
 
   [[nodiscard]] virtual BufferStats stats() = 0;
 };
+
+// Whether a cursor name is one of the core's own readers (see EventBuffer::registerSink).
+[[nodiscard]] inline bool isInternalReader(std::string_view name) {
+  return !name.empty() && name.front() == '_';
+}
 
 // The storage key of one state entry: the instance's namespace, a NUL, the plugin's key.
 [[nodiscard]] inline std::string stateKey(std::string_view ns, std::string_view key) {

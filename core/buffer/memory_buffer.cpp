@@ -58,7 +58,7 @@ void MemoryBuffer::wakeAll() {
 void MemoryBuffer::registerSink(std::string_view sink) {
   std::lock_guard lock(mu_);
   if (cursors_.find(sink) == cursors_.end()) cursors_.emplace(std::string(sink), 0);
-  active_[std::string(sink)] = true;
+  if (!isInternalReader(sink)) active_[std::string(sink)] = true;
 }
 
 void MemoryBuffer::unregisterSink(std::string_view sink) {

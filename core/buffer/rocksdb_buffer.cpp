@@ -12,6 +12,7 @@
 
 #include "common/failpoint.hpp"
 #include "common/log.hpp"
+#include "common/thread_guard.hpp"
 #include "common/time.hpp"
 #include "event/codec.hpp"
 
@@ -208,6 +209,8 @@ Status RocksBuffer::recover() {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cursors_cf_));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       cursors_[toString(it->key())] = sequenceFromKey(toString(it->value()));
+      // The core's own readers ('_' names) never hold retention: only sinks do.
+      if (isInternalReader(toString(it->key()))) continue;
       // Every sink this buffer knows holds back retention from the start, before its
       // plugin runs again: sinks start one after another, some fail to start, and none may
       // lose what it has not acknowledged meanwhile.
@@ -243,10 +246,14 @@ RocksBuffer::~RocksBuffer() {
   if (maintenance_.joinable()) maintenance_.join();
   wakeAll();
   if (db_) {
-    (void)db_->SyncWAL();
-    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+    // Closing: a failure here has nobody left to tell but the log, and RocksDB's own
+    // recovery replays the WAL at the next open either way.
+    if (const rocksdb::Status s = db_->SyncWAL(); !s.ok())
+      logWarn("buffer", "WAL sync at close failed", {{"error", s.ToString()}});
+    for (auto* h : handles_)
+      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();  // only frees the handle
     handles_.clear();
-    (void)db_->Close();
+    db_->Close().PermitUncheckedError();  // the next open recovers whatever this left
   }
 }
 
@@ -302,7 +309,17 @@ void RocksBuffer::writerLoop() {
       group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
-    commitGroup(group);
+    writer_busy_since_ns_.store(
+        std::chrono::steady_clock::now().time_since_epoch().count() | 1);  // never 0
+    try {
+      commitGroup(group);
+    } catch (const std::exception& e) {
+      // Nothing of the group was written (the WriteBatch is applied last): each caller
+      // hears so and may retry; the writer goes on with the next group.
+      logError("buffer", "group commit failed", {{"error", e.what()}});
+      for (Request* r : group) r->status = Status::failed(std::string("commit failed: ") + e.what());
+    }
+    writer_busy_since_ns_.store(0);
     for (size_t i = 0; i + 1 < group.size(); ++i) group[i]->wake_next = group[i + 1];
     group.front()->done.release();  // the group may be gone after this: last touch
   }
@@ -311,7 +328,10 @@ void RocksBuffer::writerLoop() {
 bool RocksBuffer::planRequest(Request& r, Plan& plan) {
   std::vector<std::string>& values = r.encoded;
   std::vector<bool> duplicate(r.events.size(), false);
-  std::unordered_map<std::string, uint64_t> request_dedup;
+  // A key repeated within this request: the index of its first event, whose sequence the
+  // repeats take once it is assigned below (it has none yet).
+  std::unordered_map<std::string_view, size_t> request_dedup;
+  std::vector<size_t> repeat_of(r.events.size(), SIZE_MAX);
   uint64_t need = 0;
   QuotaPolicy policy = QuotaPolicy::DropOldest;
   std::string blocking_type;
@@ -321,8 +341,11 @@ bool RocksBuffer::planRequest(Request& r, Plan& plan) {
     if (!e.dedupkey.empty()) {
       uint64_t seen = 0;
       if (auto it = request_dedup.find(e.dedupkey); it != request_dedup.end()) {
-        seen = it->second;
-      } else if (auto pit = plan.dedup.find(e.dedupkey); pit != plan.dedup.end()) {
+        duplicate[i] = true;
+        repeat_of[i] = it->second;
+        continue;
+      }
+      if (auto pit = plan.dedup.find(e.dedupkey); pit != plan.dedup.end()) {
         seen = pit->second;
       } else {
         std::string v;
@@ -336,7 +359,7 @@ bool RocksBuffer::planRequest(Request& r, Plan& plan) {
         e.sequence = seen;
         continue;
       }
-      request_dedup[e.dedupkey] = 0;  // sequence filled below
+      request_dedup.emplace(e.dedupkey, i);
     }
     need += 8 + values[i].size();
     if (options_.policyFor(e.type) == QuotaPolicy::Block) {
@@ -372,8 +395,11 @@ bool RocksBuffer::planRequest(Request& r, Plan& plan) {
     }
   }
   for (size_t i = 0; i < r.events.size(); ++i) {
-    if (duplicate[i]) continue;
     Event& e = r.events[i];
+    if (duplicate[i]) {
+      if (repeat_of[i] != SIZE_MAX) e.sequence = r.events[repeat_of[i]].sequence;
+      continue;
+    }
     e.sequence = plan.next_sequence++;
     plan.batch.Put(events_, sequenceKey(e.sequence), values[i]);
     if (!e.dedupkey.empty()) {
@@ -431,7 +457,8 @@ void RocksBuffer::commitGroup(std::vector<Request*>& group) {
   size_t requested = 0;
   for (Request* r : group) {
     requested += r->events.size();
-    (void)planRequest(*r, plan);
+    // A refused request carries its own status back to its caller.
+    ignoreResult(planRequest(*r, plan), "the request's status says why it was refused");
   }
   if (!plan.drops.empty()) {
     // Contiguous runs become one range tombstone each.
@@ -583,14 +610,23 @@ void RocksBuffer::wakeAll() {
 
 // ---- Cursors, dead letters, state ------------------------------------------------------
 
+std::chrono::milliseconds RocksBuffer::writerBusyFor() const {
+  const int64_t since = writer_busy_since_ns_.load();
+  if (since == 0) return std::chrono::milliseconds(0);
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      now - std::chrono::steady_clock::duration(since));
+}
+
 void RocksBuffer::registerSink(std::string_view sink) {
   std::lock_guard lock(cursor_mu_);
-  active_sinks_.insert(std::string(sink));
+  if (!isInternalReader(sink)) active_sinks_.insert(std::string(sink));
   if (cursors_.try_emplace(std::string(sink), 0).second) {
     // Persist the new sink at cursor 0, so that a restart remembers it before its first
     // acknowledgement. If this fails the sink is still known for this run.
-    (void)db_->Put(writeOptions(), cursors_cf_, rocksdb::Slice(sink.data(), sink.size()),
-                   sequenceKey(0));
+    db_->Put(writeOptions(), cursors_cf_, rocksdb::Slice(sink.data(), sink.size()),
+             sequenceKey(0))
+        .PermitUncheckedError();  // known for this run; the first commit persists it
   }
 }
 
@@ -750,7 +786,8 @@ void RocksBuffer::maintenanceLoop() {
       if (stopping_) return;
     }
     lock.unlock();
-    maintain();
+    // One failed pass (e.g. out of memory) must not end the daemon; the next pass retries.
+    runGuarded("buffer maintenance", [this] { maintain(); });
     lock.lock();
   }
 }
@@ -759,8 +796,17 @@ void RocksBuffer::maintain() {
   const auto now = std::chrono::steady_clock::now();
   if (options_.durability == Durability::Batch &&
       now - last_wal_sync_ >= options_.batch_sync_interval) {
-    (void)db_->SyncWAL();
-    last_wal_sync_ = now;
+    // Batch mode's promise is "durable within batch_sync_interval": a failed sync breaks
+    // it, so it is said (once per episode) and retried at the next tick, not dropped.
+    if (const rocksdb::Status s = db_->SyncWAL(); !s.ok()) {
+      wal_sync_failures_.fetch_add(1);
+      if (!wal_sync_failing_.exchange(true))
+        logError("buffer", "cannot sync the write-ahead log; recent events are not yet durable",
+                 {{"error", s.ToString()}, {"what_to_do", "check the disk (dmesg, df)"}});
+    } else {
+      if (wal_sync_failing_.exchange(false)) logInfo("buffer", "write-ahead log syncs again");
+      last_wal_sync_ = now;
+    }
   }
   watchDisk();
   trim();
@@ -828,10 +874,11 @@ void RocksBuffer::trim() {
     const std::string begin = sequenceKey(compacted_upto_);
     const std::string end = sequenceKey(upto + 1);
     rocksdb::Slice begin_slice(begin), end_slice(end);
-    (void)rocksdb::DeleteFilesInRange(db_.get(), events_, nullptr, &end_slice);
+    // Both only reclaim space below the trim point; the next round tries again.
+    rocksdb::DeleteFilesInRange(db_.get(), events_, nullptr, &end_slice).PermitUncheckedError();
     rocksdb::CompactRangeOptions co;
     co.exclusive_manual_compaction = false;  // never hold back the flushes ingest waits on
-    (void)db_->CompactRange(co, events_, &begin_slice, &end_slice);
+    db_->CompactRange(co, events_, &begin_slice, &end_slice).PermitUncheckedError();
     compacted_upto_ = upto + 1;
   }
 }
@@ -847,7 +894,8 @@ void RocksBuffer::expireDedup() {
       batch.Delete(dedup_, it->key());
     }
   }
-  if (batch.Count() > 0) (void)db_->Write(rocksdb::WriteOptions(), &batch);
+  // Expired keys that survive a failed delete expire again at the next pass.
+  if (batch.Count() > 0) db_->Write(rocksdb::WriteOptions(), &batch).PermitUncheckedError();
 }
 
 void RocksBuffer::watchDisk() {
@@ -910,6 +958,9 @@ void RocksBuffer::collect(MetricWriter& w) {
             double(s.quarantined));
   w.counter("storegate_buffer_dead_letters_total", "Events a sink rejected for good",
             double(s.dead_letters));
+  w.counter("storegate_buffer_wal_sync_failures_total",
+            "Periodic write-ahead log syncs (durability: batch) that failed",
+            double(wal_sync_failures_.load()));
   w.counter("storegate_buffer_backpressure_total", "Appends refused for quota or disk space",
             double(s.backpressure));
   w.gauge("storegate_buffer_last_sequence", "Newest committed sequence number",

@@ -91,6 +91,9 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   [[nodiscard]] std::vector<std::pair<uint64_t, std::string>> listQuarantine(size_t max);
   [[nodiscard]] uint64_t writeAmplificationBytes();  // WAL + flush + compaction bytes written
   [[nodiscard]] bool quotaBlocked() const { return quota_blocked_.load(); }
+  // How long the writer has been inside its current group commit (zero when it waits for
+  // work): the watchdog stops pinging when this grows, so a hung disk restarts the daemon.
+  [[nodiscard]] std::chrono::milliseconds writerBusyFor() const;
 
  private:
   // One append waiting for its group commit. The writer fills `status` and releases the
@@ -176,6 +179,9 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   std::atomic<uint64_t> backpressure_{0};
   std::atomic<uint64_t> trimmed_{0};
   std::atomic<uint64_t> trimmed_since_compaction_{0};
+  std::atomic<uint64_t> wal_sync_failures_{0};
+  std::atomic<bool> wal_sync_failing_{false};       // for logging the transitions only
+  std::atomic<int64_t> writer_busy_since_ns_{0};  // steady clock; 0 while the writer waits
   uint64_t compacted_upto_ = 0;  // maintenance thread only
   Histogram commit_latency_;
   Histogram group_size_;  // events per group commit, recorded as "seconds" = count / 1e6

@@ -1,7 +1,16 @@
 #include "common/file_io.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "common/failpoint.hpp"
 
 namespace storegate {
 
@@ -13,15 +22,58 @@ std::optional<std::string> readWholeFile(const std::filesystem::path& path) {
   return s.str();
 }
 
-bool writeFileAtomically(const std::filesystem::path& path, const std::string& bytes) {
-  const auto tmp = path.string() + ".part";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return false;
+namespace {
+Status osError(const std::string& what, const std::filesystem::path& path) {
+  return Status::failed(what + " " + path.string() + ": " + std::strerror(errno));
+}
+}  // namespace
+
+Status syncDirectory(const std::filesystem::path& dir) {
+  const std::filesystem::path d = dir.empty() ? std::filesystem::path(".") : dir;
+  const int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return osError("cannot open directory", d);
+  const int rc = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return rc == 0 ? Status::success() : osError("cannot fsync directory", d);
+}
+
+Status writeFileDurably(const std::filesystem::path& path, const std::string& bytes, mode_t mode) {
+  // A name of its own per write: two writers of one file never share a temporary.
+  static std::atomic<uint64_t> counter{0};
+  const std::filesystem::path tmp = path.string() + ".part-" + std::to_string(::getpid()) + "-" +
+                                    std::to_string(counter.fetch_add(1));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return osError("cannot create", tmp);
+  const auto fail = [&](const std::string& what) {
+    const int saved = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    errno = saved;
+    return osError(what, tmp);
+  };
+  // The mode asked for, whatever the umask took away (tokens must be exactly 0600).
+  if (::fchmod(fd, mode) != 0) return fail("cannot set the mode of");
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("cannot write");
+    done += static_cast<size_t>(n);
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  return !ec;
+  if (::fsync(fd) != 0) return fail("cannot fsync");
+  if (::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return osError("cannot close", tmp);
+  }
+  SG_FAILPOINT("durable_write_before_rename");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const Status s = osError("cannot rename " + tmp.string() + " to", path);
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return syncDirectory(path.parent_path());
 }
 
 }  // namespace storegate

@@ -2,6 +2,7 @@
 // a file and/or syslog, plus a ring of recent lines for the admin API.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
@@ -31,7 +32,7 @@ struct LogOptions {
 
 using LogField = std::pair<std::string, std::string>;
 
-// Process-wide and thread-safe. Records below the level cost one atomic-free comparison.
+// Process-wide and thread-safe. Records below the level cost one relaxed atomic load.
 class Logger {
  public:
   static Logger& instance();
@@ -39,7 +40,9 @@ class Logger {
   // Applies new options; the file is reopened. Returns an error message when the file
   // cannot be opened (console logging continues).
   [[nodiscard]] std::optional<std::string> configure(const LogOptions& options);
-  [[nodiscard]] bool enabled(LogLevel level) const { return level >= level_; }
+  [[nodiscard]] bool enabled(LogLevel level) const {
+    return level >= level_.load(std::memory_order_relaxed);
+  }
 
   void write(LogLevel level, std::string_view component, std::string_view message,
              std::initializer_list<LogField> fields = {});
@@ -58,7 +61,8 @@ class Logger {
                      const LogField* fields, size_t count) const;
 
   mutable std::mutex mu_;
-  LogLevel level_ = LogLevel::Info;
+  // Read by every log call on every thread without the lock; written by a reload.
+  std::atomic<LogLevel> level_{LogLevel::Info};
   LogOptions options_;
   std::FILE* file_ = nullptr;
   bool syslog_open_ = false;

@@ -88,7 +88,7 @@ int pack(const std::vector<std::string>& args, const std::vector<std::string>& p
   const package::Manifest& m = p.manifest;
   const std::string out =
       pos.size() == 2 ? pos[1] : m.name + "-" + m.version + "-" + m.arch + ".sgp";
-  if (!writeFileAtomically(out, package::write(p))) return fail("cannot write " + out);
+  if (Status s = writeFileDurably(out, package::write(p)); !s.ok()) return fail(s.message);
   std::cout << out << ": " << m.name << " " << m.version << " (" << m.arch << ", ABI "
             << m.abi_version << "), unsigned: sign it with plugin sign\n";
   return kOk;
@@ -103,8 +103,9 @@ int seal(const std::vector<std::string>& args, const std::vector<std::string>& p
   package::Package p;
   if (int code = describe(args, pos[0], p); code != kOk) return code;
   if (Status s = package::sign(p, key); !s.ok()) return fail(s.message);
-  if (!writeFileAtomically(pos[0] + ".sgm", package::write(p, /*with_library=*/false)))
-    return fail("cannot write " + pos[0] + ".sgm");
+  if (Status s = writeFileDurably(pos[0] + ".sgm", package::write(p, /*with_library=*/false));
+      !s.ok())
+    return fail(s.message);
   std::cout << pos[0] << ".sgm: " << p.manifest.name << " " << p.manifest.version
             << " signed by key " << p.manifest.key_id << "\n";
   return kOk;
@@ -119,7 +120,7 @@ int sign(const std::vector<std::string>& args, const std::vector<std::string>& p
   package::Package p;
   if (Status s = package::read(*bytes, p); !s.ok()) return fail(pos[0] + ": " + s.message);
   if (Status s = package::sign(p, key); !s.ok()) return fail(s.message);
-  if (!writeFileAtomically(pos[0], package::write(p))) return fail("cannot write " + pos[0]);
+  if (Status s = writeFileDurably(pos[0], package::write(p)); !s.ok()) return fail(s.message);
   std::cout << pos[0] << ": signed by key " << p.manifest.key_id << "\n";
   return kOk;
 }

@@ -11,6 +11,7 @@
 #include "admin/remote.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "control/control_plane.hpp"
 
 namespace storegate {
 
@@ -21,21 +22,36 @@ std::vector<std::filesystem::path> effectivePluginDirs(
 
 std::optional<GatewayConfig> loadAndValidate(const std::filesystem::path& file,
                                              const std::vector<std::filesystem::path>& defaults,
-                                             ConfigErrors& errors) {
+                                             ConfigErrors& errors,
+                                             std::shared_ptr<const package::TrustPolicy> running_policy) {
   auto config = loadConfigFile(file, errors);
-  if (!config || !validatePlugins(*config, defaults, errors)) return std::nullopt;
+  if (!config || !validatePlugins(*config, defaults, errors, std::move(running_policy)))
+    return std::nullopt;
   return config;
 }
 
-bool validatePlugins(const GatewayConfig& config_in,
-                     const std::vector<std::filesystem::path>& defaults, ConfigErrors& errors) {
-  const GatewayConfig* config = &config_in;
+bool validatePlugins(const GatewayConfig& config,
+                     const std::vector<std::filesystem::path>& defaults, ConfigErrors& errors,
+                     std::shared_ptr<const package::TrustPolicy> running_policy) {
   const size_t before = errors.size();
+  // The policy in force: the running daemon's when it requires signatures (a config sent
+  // for validation cannot switch it off), else the one this config asks for.
+  std::shared_ptr<const package::TrustPolicy> trust = running_policy;
+  if (!trust || !trust->required()) {
+    std::shared_ptr<package::TrustPolicy> own;
+    if (Status s = package::TrustPolicy::make(config.plugin_trust.require_signature,
+                                              config.plugin_trust.trusted_keys, own);
+        !s.ok()) {
+      errors.push_back({"plugin_trust.trusted_keys", s.message});
+      return false;  // without the keys, no library may be opened to check it
+    }
+    trust = std::move(own);
+  }
   MemoryBuffer scratch;
-  Ingest ingest(scratch, config->store_id);
-  PluginManager checker(effectivePluginDirs(*config, defaults),
-                        HostServices{&ingest, &scratch, config->store_id}, scratch);
-  for (const InstanceSpec& spec : config->plugins) {
+  Ingest ingest(scratch, config.store_id);
+  PluginManager checker(effectivePluginDirs(config, defaults),
+                        HostServices{&ingest, &scratch, config.store_id}, scratch, trust);
+  for (const InstanceSpec& spec : config.plugins) {
     if (!spec.enabled) continue;
     ConfigErrors found = checker.validate(spec);
     errors.insert(errors.end(), found.begin(), found.end());
@@ -74,42 +90,32 @@ Status Daemon::start() {
   ingest_ = std::make_unique<Ingest>(*buffer_, config_.store_id);
   summary_.startAfter(buffer_->stats().last_sequence);
   ingest_->setObserver([this](std::span<const Event> events) { summary_.observe(events); });
-  plugins_ = std::make_unique<PluginManager>(
-      plugin_dirs_, HostServices{ingest_.get(), state_, config_.store_id}, *buffer_);
-  if (config_.plugin_trust.require_signature) {
-    trust_ = std::make_shared<package::TrustStore>();
-    if (Status s = trust_->load(config_.plugin_trust.trusted_keys); !s.ok())
-      return Status::invalid("plugin_trust.trusted_keys: " + s.message);
-    if (trust_->size() == 0)
-      return Status::invalid("plugin_trust.require_signature is on but " +
-                             config_.plugin_trust.trusted_keys.string() +
-                             " holds no *.pub key: no plugin could load");
-    plugins_->setLibraryCheck(
-        [trust = trust_](const std::filesystem::path& p) { return trust->verifyInstalled(p); });
+  if (Status s = package::TrustPolicy::make(config_.plugin_trust.require_signature,
+                                            config_.plugin_trust.trusted_keys, trust_);
+      !s.ok())
+    return s;
+  if (trust_->required())
     logInfo("plugin", "plugin signatures required",
-            {{"trusted_keys", std::to_string(trust_->size())}});
-  }
+            {{"trusted_keys", std::to_string(trust_->keys())}});
+  plugins_ = std::make_unique<PluginManager>(
+      plugin_dirs_, HostServices{ingest_.get(), state_, config_.store_id}, *buffer_, trust_);
   metrics_.add([this](MetricWriter& w) { collect(w); });
   logInfo("daemon", "starting",
           {{"store_id", config_.store_id},
            {"data_dir", config_.data_dir.string()},
            {"instances", std::to_string(config_.plugins.size())}});
+  control_ = std::make_unique<control::ControlPlane>(*plugins_, config_);
+  if (Status s = control_->boot(); !s.ok()) return s;
   // Sinks the buffer remembers hold back retention until they run again; one the config no
   // longer runs (gone, or disabled) lets go now, or the buffer would keep its backlog forever.
   std::set<std::string> configured;
-  for (const InstanceSpec& spec : config_.plugins)
+  for (const InstanceSpec& spec : control_->running().plugins)
     if (spec.enabled) configured.insert(spec.name);
   for (const std::string& sink : buffer_->retainingSinks()) {
-    if (configured.count(sink) != 0 || sink.rfind('_', 0) == 0) continue;  // '_': the core's own
+    if (configured.count(sink) != 0 || isInternalReader(sink)) continue;
     buffer_->unregisterSink(sink);
     logInfo("buffer", "sink no longer configured; its backlog is no longer retained for it",
             {{"sink", sink}, {"cursor", std::to_string(buffer_->cursor(sink))}});
-  }
-  size_t failed = 0, enabled = 0;
-  for (const InstanceSpec& spec : config_.plugins) {
-    if (!spec.enabled) continue;
-    ++enabled;
-    if (!plugins_->add(spec).ok()) ++failed;
   }
   started_ns_ = wallClockNs();
   if (config_.admin.enabled) {
@@ -122,8 +128,7 @@ Status Daemon::start() {
       remote_ = std::make_unique<admin::RemoteRequests>(*admin_, *buffer_, *ingest_);
     }
   }
-  logInfo("daemon", "started",
-          {{"running", std::to_string(enabled - failed)}, {"failed", std::to_string(failed)}});
+  logInfo("daemon", "started", {{"instances", std::to_string(plugins_->names().size())}});
   return Status::success();
 }
 
@@ -203,67 +208,44 @@ void Daemon::logStats() {
 }
 
 GatewayConfig Daemon::configSnapshot() const {
-  std::lock_guard lock(reload_mu_);
-  return config_;
+  return control_ ? control_->running() : config_;
 }
 
 std::vector<std::string> Daemon::reload(const GatewayConfig& next) {
-  std::lock_guard lock(reload_mu_);
-  std::vector<std::string> failures;
-  if (next.store_id != config_.store_id || next.data_dir != config_.data_dir ||
-      next.plugin_dirs != config_.plugin_dirs || next.buffer.backend != config_.buffer.backend ||
-      next.buffer.durability != config_.buffer.durability) {
-    logWarn("daemon",
-            "store_id, data_dir, plugin_dirs and buffer changes take effect on restart; "
-            "kept the running values");
-  }
-  if (auto err = Logger::instance().configure(next.log)) logError("daemon", *err);
+  return control_->execute("reload", [&] { return control_->applyFile(next); });
+}
 
-  std::map<std::string, const InstanceSpec*> wanted;
-  for (const InstanceSpec& s : next.plugins) {
-    if (s.enabled) wanted[s.name] = &s;
+void Daemon::reloadSecrets() {
+  if (trust_) {
+    if (Status s = trust_->reload(); !s.ok())
+      logError("plugin", "trusted keys not reloaded; the keys in force stay",
+               {{"error", s.message}});
   }
-  size_t removed = 0, added = 0, changed = 0;
-  for (const std::string& name : plugins_->names()) {
-    if (wanted.count(name) == 0) {
-      if (Status st = plugins_->remove(name); !st.ok())
-        failures.push_back(name + ": " + st.message);
-      ++removed;
-    }
+  if (admin_) admin_->reloadTokens();
+}
+
+bool Daemon::makingProgress(std::string& why) const {
+  // Generous bounds: a group commit is milliseconds and a change seconds (stop deadlines);
+  // past these something is hung, and a restart is the way out.
+  constexpr auto kWriterLimit = std::chrono::seconds(20);
+  constexpr auto kControlLimit = std::chrono::seconds(120);
+  if (rocks_ && rocks_->writerBusyFor() > kWriterLimit) {
+    why = "the buffer's writer has been in one commit for " +
+          std::to_string(rocks_->writerBusyFor().count()) + " ms";
+    return false;
   }
-  const std::vector<std::string> running = plugins_->names();
-  const std::set<std::string> present(running.begin(), running.end());
-  for (const auto& [name, spec] : wanted) {
-    if (present.count(name) == 0) {
-      if (Status st = plugins_->add(*spec); !st.ok()) failures.push_back(name + ": " + st.message);
-      ++added;
-      continue;
-    }
-    const auto old = std::find_if(config_.plugins.begin(), config_.plugins.end(),
-                                  [&n = name](const InstanceSpec& s) { return s.name == n; });
-    if (old == config_.plugins.end() || !(*old == *spec)) {
-      if (Status st = plugins_->update(*spec); !st.ok())
-        failures.push_back(name + ": " + st.message);
-      ++changed;
-    }
+  if (control_ && control_->busyFor() > kControlLimit) {
+    why = "the control plane has been in one change for " +
+          std::to_string(control_->busyFor().count()) + " ms";
+    return false;
   }
-  GatewayConfig kept = next;
-  kept.store_id = config_.store_id;
-  kept.data_dir = config_.data_dir;
-  kept.plugin_dirs = config_.plugin_dirs;
-  kept.buffer = config_.buffer;
-  config_ = std::move(kept);
-  logInfo("daemon", "config reloaded",
-          {{"added", std::to_string(added)},
-           {"removed", std::to_string(removed)},
-           {"changed", std::to_string(changed)},
-           {"failed", std::to_string(failures.size())}});
-  return failures;
+  return true;
 }
 
 void Daemon::stop() {
   remote_.reset();
-  admin_.reset();  // no API call may race the shutdown
+  admin_.reset();    // no API call may race the shutdown
+  control_.reset();  // the change running finishes; nothing new starts
   if (!plugins_) return;
   plugins_->stopAll(std::chrono::seconds(5));
   buffer_->wakeAll();

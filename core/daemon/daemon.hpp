@@ -15,10 +15,14 @@
 #include "buffer/rocksdb_buffer.hpp"
 #include "common/metrics.hpp"
 #include "config/gateway_config.hpp"
-#include "package/signing.hpp"
+#include "package/trust_policy.hpp"
 #include "plugin/manager.hpp"
 
 namespace storegate {
+
+namespace control {
+class ControlPlane;
+}  // namespace control
 
 namespace admin {
 class AdminServer;
@@ -35,12 +39,20 @@ class Daemon {
   // fail are reported and left failed; only a problem of the daemon itself (the buffer
   // cannot be opened) is an error.
   Status start();
-  // Applies `next` as differences: instances added, removed, reconfigured or swapped.
-  // Settings that need a restart are reported and left as they are. Returns what failed
-  // ("<instance>: <why>"); empty when every part applied. Serialized with other reloads.
+  // Applies the config file `next` (plus the changes kept by the control plane) as
+  // differences, on the control plane's executor: instances added, removed, reconfigured or
+  // swapped. Settings that need a restart are reported and left as they are. Returns what
+  // failed ("<instance>: <why>"); empty when every part applied.
   std::vector<std::string> reload(const GatewayConfig& next);
-  // The running config, copied under the reload lock (for other threads).
+  // The running config (file + kept changes), safe from any thread.
   [[nodiscard]] GatewayConfig configSnapshot() const;
+  // The one owner of the running state: every change goes through it. Set by start().
+  [[nodiscard]] control::ControlPlane& control() { return *control_; }
+  // Re-reads what SIGHUP refreshes besides the config: trusted keys and admin tokens.
+  void reloadSecrets();
+  // For the systemd watchdog: false when the buffer's writer or the control executor has
+  // been stuck in one step for too long (then the daemon stops pinging and is restarted).
+  [[nodiscard]] bool makingProgress(std::string& why) const;
   // Stops sources, lets sinks drain briefly, stops sinks.
   void stop();
 
@@ -49,8 +61,8 @@ class Daemon {
   [[nodiscard]] const GatewayConfig& config() const { return config_; }
   [[nodiscard]] const MetricsRegistry& metrics() const { return metrics_; }
   [[nodiscard]] RocksBuffer* rocks() { return rocks_.get(); }  // null with a memory buffer
-  // Trusted plugin signing keys; null unless plugin_trust.require_signature.
-  [[nodiscard]] const package::TrustStore* trust() const { return trust_.get(); }
+  // The plugin signature policy (set once start() has run; keys reload with reloadTrust).
+  [[nodiscard]] std::shared_ptr<package::TrustPolicy> trust() const { return trust_; }
   // Today's store numbers, counted as events are stored (the console's live view).
   [[nodiscard]] admin::StoreSummary& summary() { return summary_; }
   [[nodiscard]] const std::vector<std::filesystem::path>& pluginDirs() const {
@@ -71,11 +83,11 @@ class Daemon {
   EventBuffer* buffer_ = nullptr;
   StateStore* state_ = nullptr;
   admin::StoreSummary summary_;
-  std::shared_ptr<package::TrustStore> trust_;  // before ingest_: the observer refers to it
+  std::shared_ptr<package::TrustPolicy> trust_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<PluginManager> plugins_;
   MetricsRegistry metrics_;
-  mutable std::mutex reload_mu_;  // guards config_ against reloads from other threads
+  std::unique_ptr<control::ControlPlane> control_;
   int64_t started_ns_ = 0;
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<admin::RemoteRequests> remote_;
@@ -85,16 +97,18 @@ class Daemon {
 [[nodiscard]] std::vector<std::filesystem::path> effectivePluginDirs(
     const GatewayConfig& config, const std::vector<std::filesystem::path>& defaults);
 
-// Loads and fully validates a config file (including every instance's config against its
-// plugin's properties). Prints each error as `path: message` to `err`. Returns the config
-// when it is valid.
-// Checks every enabled instance of a parsed config against its plugin's properties.
-[[nodiscard]] bool validatePlugins(const GatewayConfig& config,
-                                   const std::vector<std::filesystem::path>& default_plugin_dirs,
-                                   ConfigErrors& errors);
+// Checks every enabled instance of a parsed config against its plugin's properties, opening
+// libraries only through the signature policy: `running_policy` when it requires signatures
+// (a running daemon's), else the config's own. Appends to `errors`; true when none was added.
+[[nodiscard]] bool validatePlugins(
+    const GatewayConfig& config, const std::vector<std::filesystem::path>& default_plugin_dirs,
+    ConfigErrors& errors, std::shared_ptr<const package::TrustPolicy> running_policy = nullptr);
 
+// Loads and fully validates a config file (including every instance's config against its
+// plugin's properties). Returns the config when it is valid, else fills `errors`.
 [[nodiscard]] std::optional<GatewayConfig> loadAndValidate(
     const std::filesystem::path& file,
-    const std::vector<std::filesystem::path>& default_plugin_dirs, ConfigErrors& errors);
+    const std::vector<std::filesystem::path>& default_plugin_dirs, ConfigErrors& errors,
+    std::shared_ptr<const package::TrustPolicy> running_policy = nullptr);
 
 }  // namespace storegate

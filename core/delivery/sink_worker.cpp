@@ -6,13 +6,15 @@
 #include "common/failpoint.hpp"
 #include "common/glob.hpp"
 #include "common/log.hpp"
+#include "common/thread_guard.hpp"
+#include "common/time.hpp"
 
 namespace storegate {
 
 SinkWorker::SinkWorker(std::string sink_name, std::shared_ptr<InstanceSlot> slot,
                        EventBuffer& buffer, DeliveryOptions options)
     : sink_name_(std::move(sink_name)), slot_(std::move(slot)), buffer_(buffer), options_(options) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] { runGuarded("sink " + sink_name_, [this] { run(); }); });
 }
 
 SinkWorker::~SinkWorker() {
@@ -66,13 +68,21 @@ std::vector<Event> SinkWorker::nextBatch(uint64_t cursor) {
   return batch;
 }
 
-void SinkWorker::advance(uint64_t& cursor, uint64_t to) {
-  if (to <= cursor) return;
+bool SinkWorker::advance(uint64_t& cursor, uint64_t to) {
+  if (to <= cursor) return true;
   if (Status s = buffer_.commitCursor(sink_name_, to); !s.ok()) {
-    logError("delivery", "cannot advance cursor", {{"sink", sink_name_}, {"error", s.message}});
-    return;
+    // Logged once per episode: the caller backs off, and a failing disk would flood the log.
+    cursor_failures_.fetch_add(1);
+    if (!cursor_failing_)
+      logError("delivery", "cannot advance cursor; delivered events will be sent again",
+               {{"sink", sink_name_}, {"error", s.message}});
+    cursor_failing_ = true;
+    return false;
   }
+  if (cursor_failing_) logInfo("delivery", "cursor commits again", {{"sink", sink_name_}});
+  cursor_failing_ = false;
   cursor = to;
+  return true;
 }
 
 void SinkWorker::run() {
@@ -93,7 +103,7 @@ void SinkWorker::run() {
                  {"from", std::to_string(cursor + 1)},
                  {"to", std::to_string(to)}});
         skipped_.fetch_add(to - cursor);
-        advance(cursor, to);
+        if (!advance(cursor, to)) pause(backoff);
         continue;
       }
       buffer_.waitForMore(cursor, std::chrono::milliseconds(200));
@@ -107,7 +117,7 @@ void SinkWorker::run() {
     }
     skipped_.fetch_add(batch.size() - selected.size());
     if (selected.empty()) {
-      advance(cursor, batch.back().sequence);
+      if (!advance(cursor, batch.back().sequence)) pause(backoff);
       continue;
     }
     std::vector<sg_event> views;
@@ -131,10 +141,17 @@ void SinkWorker::run() {
     const size_t accepted =
         status == SG_OK ? selected.size() : std::min(result.accepted, selected.size());
     delivered_.fetch_add(accepted);
+    if (accepted > 0) last_delivery_ns_.store(wallClockNs());
     // Everything before the first unaccepted selected event is done, skipped ones included.
-    advance(cursor,
-            accepted == selected.size() ? batch.back().sequence : selected[accepted]->sequence - 1);
+    if (!advance(cursor, accepted == selected.size() ? batch.back().sequence
+                                                     : selected[accepted]->sequence - 1)) {
+      // Not a hot resend loop: what was delivered goes again only after a backoff.
+      pause(backoff);
+      backoff = std::min(backoff * 2, options_.max_backoff);
+      continue;
+    }
     if (status == SG_OK) {
+      consecutive_failures_.store(0);
       backoff = options_.initial_backoff;
       continue;
     }
@@ -147,7 +164,10 @@ void SinkWorker::run() {
         pause(backoff);
         continue;
       }
-      advance(cursor, bad.sequence);
+      if (!advance(cursor, bad.sequence)) {
+        pause(backoff);
+        continue;
+      }
       dead_lettered_.fetch_add(1);
       logWarn("delivery", "event dead-lettered",
               {{"sink", sink_name_},
@@ -157,6 +177,7 @@ void SinkWorker::run() {
       continue;
     }
     failures_.fetch_add(1);
+    consecutive_failures_.fetch_add(1);
     std::chrono::milliseconds wait = backoff;
     if (status == SG_ERR_RETRY && result.retry_after_ms > 0) {
       wait = std::chrono::milliseconds(result.retry_after_ms);

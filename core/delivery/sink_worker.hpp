@@ -37,6 +37,13 @@ class SinkWorker {
   [[nodiscard]] uint64_t deadLettered() const { return dead_lettered_.load(); }
   [[nodiscard]] uint64_t failures() const { return failures_.load(); }
   [[nodiscard]] uint64_t skipped() const { return skipped_.load(); }
+  // Wall-clock time (Unix ns) of the last deliver call the sink accepted in full or in part;
+  // 0 when none since this worker started.
+  [[nodiscard]] int64_t lastDeliveryUnixNs() const { return last_delivery_ns_.load(); }
+  // Deliver calls that failed in a row (0 after any success): the sink's health.
+  [[nodiscard]] uint64_t consecutiveFailures() const { return consecutive_failures_.load(); }
+  // Cursor commits that failed (the disk): the batch is delivered again after a backoff.
+  [[nodiscard]] uint64_t cursorFailures() const { return cursor_failures_.load(); }
   // How long each deliver call took (the sink's round trip to its destination).
   [[nodiscard]] const Histogram& deliverLatency() const { return deliver_seconds_; }
 
@@ -44,7 +51,8 @@ class SinkWorker {
   void run();
   [[nodiscard]] bool wanted(const Event& e) const;
   std::vector<Event> nextBatch(uint64_t cursor);
-  void advance(uint64_t& cursor, uint64_t to);
+  // Commits the cursor; false (logged, counted) when the buffer could not persist it.
+  [[nodiscard]] bool advance(uint64_t& cursor, uint64_t to);
   // Sleeps for the backoff unless stopped first.
   void pause(std::chrono::milliseconds d);
 
@@ -59,6 +67,10 @@ class SinkWorker {
   std::atomic<uint64_t> dead_lettered_{0};
   std::atomic<uint64_t> failures_{0};
   std::atomic<uint64_t> skipped_{0};
+  std::atomic<int64_t> last_delivery_ns_{0};
+  std::atomic<uint64_t> consecutive_failures_{0};
+  std::atomic<uint64_t> cursor_failures_{0};
+  bool cursor_failing_ = false;  // the worker thread's only
   Histogram deliver_seconds_;
   std::thread thread_;
 };

@@ -78,7 +78,8 @@ PluginInstance::PluginInstance(std::string name, std::shared_ptr<PluginLibrary> 
 
 PluginInstance::~PluginInstance() {
   const InstanceState s = state();
-  if (s == InstanceState::Running) (void)stop(std::chrono::seconds(5));
+  if (s == InstanceState::Running)
+    stop(std::chrono::seconds(5)).ignoreError("destroying: a failed stop is logged by stop");
   destroy();
   if (library_) releaseLibrary();
 }
@@ -189,6 +190,9 @@ Status PluginInstance::stop(std::chrono::milliseconds deadline) {
   if (result.wait_for(grace) != std::future_status::ready) {
     ctx_->setError("stop did not return within " + std::to_string(grace.count()) + " ms");
     library_->markUnsafe("stop never returned: its threads may still run");
+    // Its threads may go on calling the host: they must find a closed context (each call
+    // refused and counted), never the Ingest and buffer that shut down after us.
+    ctx_->close();
     keepForever(ctx_);
     instance_ = nullptr;  // leaked on purpose: destroying it could crash a running thread
     transition(InstanceState::Failed);
@@ -268,8 +272,11 @@ sg_status PluginInstance::deliver(std::span<const sg_event> events, sg_delivery_
 }
 
 sg_health_level PluginInstance::health() {
-  if (state() != InstanceState::Running) return SG_HEALTH_FAILING;
-  if (vtable_.health == nullptr) return SG_HEALTH_OK;
+  if (vtable_.health == nullptr) return state() == InstanceState::Running ? SG_HEALTH_OK
+                                                                          : SG_HEALTH_FAILING;
+  // Like a query: a concurrent destroy waits for this call to leave the plugin.
+  std::shared_lock calls(calls_mu_);
+  if (state() != InstanceState::Running || instance_ == nullptr) return SG_HEALTH_FAILING;
   sg_health_level level = SG_HEALTH_FAILING;
   guarded("health", [&] {
     level = vtable_.health(instance_);

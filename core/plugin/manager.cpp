@@ -9,8 +9,12 @@ constexpr std::chrono::milliseconds kStopDeadline{5000};
 }
 
 PluginManager::PluginManager(std::vector<std::filesystem::path> plugin_dirs, HostServices services,
-                             EventBuffer& buffer)
-    : plugin_dirs_(std::move(plugin_dirs)), services_(std::move(services)), buffer_(buffer) {}
+                             EventBuffer& buffer,
+                             std::shared_ptr<const package::TrustPolicy> trust)
+    : plugin_dirs_(std::move(plugin_dirs)),
+      services_(std::move(services)),
+      buffer_(buffer),
+      trust_(std::move(trust)) {}
 
 PluginManager::~PluginManager() {
   stopAll();
@@ -48,16 +52,17 @@ std::shared_ptr<PluginLibrary> PluginManager::openLibrary(const std::filesystem:
                                                           std::string& error) {
   std::error_code ec;
   const auto abs = std::filesystem::absolute(path, ec);
+  // Also for a library already open: a key revoked since then refuses a new instance.
+  if (trust_) {
+    if (Status s = trust_->checkLibrary(abs); !s.ok()) {
+      error = s.message;
+      return nullptr;
+    }
+  }
   {
     std::lock_guard lock(mu_);
     if (auto it = libraries_.find(abs); it != libraries_.end()) {
       if (auto lib = it->second.lock()) return lib;
-    }
-  }
-  if (library_check_) {
-    if (Status s = library_check_(abs); !s.ok()) {
-      error = s.message;
-      return nullptr;
     }
   }
   auto lib = PluginLibrary::open(abs, error);
@@ -86,12 +91,13 @@ ConfigErrors PluginManager::validate(const InstanceSpec& spec) {
         {spec.path + ".library",
          path->string() + " holds plugin '" + lib->info().name + "', not '" + spec.plugin + "'"});
   } else {
-    (void)resolveConfig(lib->info().properties, spec.config, spec.path + ".config", errors,
-                        spec.base_dir);
+    ignoreResult(resolveConfig(lib->info().properties, spec.config, spec.path + ".config",
+                               errors, spec.base_dir),
+                 "validation: only the errors matter");
   }
   // Drop our hold; an unused library is closed again right away.
   std::string fate;
-  if (lib.use_count() == 1) (void)lib->unload(fate);
+  if (lib.use_count() == 1) ignoreResult(lib->unload(fate), "a retired library stays mapped");
   return errors;
 }
 
@@ -103,7 +109,7 @@ std::shared_ptr<PluginInstance> PluginManager::build(const InstanceSpec& spec,
   if (!resolved) return nullptr;
   auto inst =
       std::make_shared<PluginInstance>(spec.name, std::move(lib), std::move(*resolved), services_);
-  (void)inst->create();  // a failure leaves it `failed` with its reason
+  inst->create().ignoreError("a failure leaves the instance `failed` with its reason");
   return inst;
 }
 
@@ -135,6 +141,9 @@ Status PluginManager::add(const InstanceSpec& spec) {
     return Status::invalid(path->string() + " holds plugin '" + lib->info().name + "', not '" +
                            spec.plugin + "'");
   }
+  // A sink holds retention from here on, even when it fails to start below: what it has
+  // not acknowledged must wait for it, not be trimmed because it is down.
+  if (lib->info().isSink()) buffer_.registerSink(spec.name);
   ConfigErrors errors;
   auto inst = build(spec, lib, errors);
   lib.reset();
@@ -160,18 +169,49 @@ Status PluginManager::add(const InstanceSpec& spec) {
   return result;
 }
 
-void PluginManager::stopEntry(Entry& entry) {
-  if (entry.worker) {
-    entry.worker->stop();
-    entry.worker.reset();
+Status PluginManager::addStopped(const InstanceSpec& spec) {
+  std::lock_guard lifecycle(lifecycle_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (entries_.count(spec.name) != 0)
+      return Status::invalid("an instance named '" + spec.name + "' already exists");
   }
+  std::string error;
+  const auto path = locate(spec, error);
+  std::shared_ptr<PluginLibrary> lib = path ? openLibrary(*path, error) : nullptr;
+  if (lib && lib->info().isSink()) buffer_.registerSink(spec.name);
+  auto entry = std::make_unique<Entry>();
+  entry->spec = spec;
+  std::lock_guard lock(mu_);
+  entries_[spec.name] = std::move(entry);
+  logInfo("plugin", "instance kept stopped (an operator stopped it)", {{"instance", spec.name}});
+  return lib ? Status::success() : Status::failed(error);
+}
+
+std::optional<InstanceSpec> PluginManager::spec(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  const auto it = entries_.find(name);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second->spec;
+}
+
+void PluginManager::stopEntry(Entry& entry) {
+  // Taken out under mu_: list() and /metrics read entry.worker under it, concurrently.
+  std::unique_ptr<SinkWorker> worker;
+  {
+    std::lock_guard lock(mu_);
+    worker = std::move(entry.worker);
+  }
+  if (worker) worker->stop();
+  worker.reset();
   std::shared_ptr<PluginInstance> inst;
   {
     std::lock_guard lock(entry.slot->mu);
     inst = std::move(entry.slot->instance);
   }
   if (!inst) return;
-  if (inst->state() == InstanceState::Running) (void)inst->stop(kStopDeadline);
+  if (inst->state() == InstanceState::Running)
+    inst->stop(kStopDeadline).ignoreError("a failed stop leaves the instance failed and logged");
   inst->destroy();
   std::string fate;
   retire(inst, fate);
@@ -211,7 +251,7 @@ Status PluginManager::startInstance(const std::string& name) {
       return Status::invalid("instance '" + name + "' is already running");
     spec = it->second->spec;
   }
-  (void)removeInstance(name, false);  // its backlog stays held meanwhile
+  removeInstance(name, false).ignoreError("it exists: checked above; its backlog stays held");
   return add(spec);
 }
 
@@ -287,7 +327,7 @@ Status PluginManager::update(const InstanceSpec& spec) {
     }
   }
   // Anything else: restart with the new spec (its events stay held for it meanwhile).
-  (void)removeInstance(spec.name, false);
+  removeInstance(spec.name, false).ignoreError("it exists: found above");
   if (!spec.enabled) {
     logInfo("plugin", "instance disabled", {{"instance", spec.name}});
     return Status::success();
@@ -336,7 +376,11 @@ SwapReport PluginManager::hotSwap(const std::string& name, const std::filesystem
     return report;
   }
   ConfigErrors errors;
-  InstanceSpec spec = entry->spec;
+  InstanceSpec spec;
+  {
+    std::lock_guard lock(mu_);
+    spec = entry->spec;
+  }
   auto fresh = build(spec, lib, errors);
   lib.reset();
   if (!fresh) {
@@ -355,7 +399,8 @@ SwapReport PluginManager::hotSwap(const std::string& name, const std::filesystem
     // A source's two builds must never emit at once: its state (e.g. a file offset)
     // belongs to one writer. Stop the old one first; the gap is stop + start.
     std::lock_guard slot_lock(entry->slot->mu);
-    if (old_running) (void)old->stop(kStopDeadline);
+    if (old_running)
+      old->stop(kStopDeadline).ignoreError("a failed stop is logged; the new build starts");
     Status started = fresh->start();
     if (!started.ok()) {
       report.error = "new build failed to start: " + started.message;
@@ -394,14 +439,17 @@ SwapReport PluginManager::hotSwap(const std::string& name, const std::filesystem
       std::lock_guard slot_lock(entry->slot->mu);
       entry->slot->instance = fresh;
     }
-    (void)old->stop(kStopDeadline);
+    old->stop(kStopDeadline).ignoreError("the new build already runs; a failed stop is logged");
   }
-  if (fresh->info().isSink() && !entry->worker) {
-    entry->worker = std::make_unique<SinkWorker>(name, entry->slot, buffer_, entry->spec.delivery);
+  {
+    std::lock_guard lock(mu_);  // report() reads worker and spec under it
+    if (fresh->info().isSink() && !entry->worker)
+      entry->worker =
+          std::make_unique<SinkWorker>(name, entry->slot, buffer_, entry->spec.delivery);
+    entry->spec.library = library;
   }
   old->destroy();
   retire(old, report.old_library_fate);
-  entry->spec.library = library;
   report.swapped = true;
   logInfo("plugin", "hot swap done",
           {{"instance", name},

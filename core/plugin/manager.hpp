@@ -14,6 +14,7 @@
 
 #include "config/gateway_config.hpp"
 #include "delivery/sink_worker.hpp"
+#include "package/trust_policy.hpp"
 #include "plugin/instance.hpp"
 
 namespace storegate {
@@ -50,14 +51,16 @@ struct RetiredLibrary {
 
 class PluginManager {
  public:
+  // `trust` is the check every library passes before it is opened — by add, validate,
+  // update, hot swap and openLibrary alike — so no caller can skip it. Null only where no
+  // plugin code may run with a policy (tests, benchmarks); the daemon always passes one.
   PluginManager(std::vector<std::filesystem::path> plugin_dirs, HostServices services,
-                EventBuffer& buffer);
+                EventBuffer& buffer, std::shared_ptr<const package::TrustPolicy> trust);
   ~PluginManager();  // stops everything
 
-  // A check every library must pass before it is opened (signatures, when required).
-  // Set before the first add; the message is the load error.
-  using LibraryCheck = std::function<Status(const std::filesystem::path&)>;
-  void setLibraryCheck(LibraryCheck check) { library_check_ = std::move(check); }
+  // Opens a library through the policy, for inspection (listing, schemas); null and
+  // `error` when the policy refuses it or it does not load.
+  std::shared_ptr<PluginLibrary> openLibrary(const std::filesystem::path& path, std::string& error);
 
   // Plugin name → library file, from `<name>.so` files in the plugin directories (the
   // first directory wins).
@@ -70,6 +73,12 @@ class PluginManager {
   // Loads, creates and starts an instance. A plugin that fails is kept, in state
   // `failed` with its reason; the error is also returned.
   Status add(const InstanceSpec& spec);
+  // Keeps an instance configured but not running (state "stopped"), as stopInstance leaves
+  // one: after a restart, an instance an operator stopped stays stopped. A sink's backlog
+  // stays held for it. Its library is checked and opened only to learn its kind.
+  Status addStopped(const InstanceSpec& spec);
+  // The spec an instance was added or last updated with; nullopt when there is none.
+  [[nodiscard]] std::optional<InstanceSpec> spec(const std::string& name) const;
   // Stops, destroys and unloads an instance; a sink's unacknowledged events no longer
   // hold back retention (it is gone from the config).
   Status remove(const std::string& name);
@@ -106,7 +115,6 @@ class PluginManager {
   };
 
   Status removeInstance(const std::string& name, bool release_retention);
-  std::shared_ptr<PluginLibrary> openLibrary(const std::filesystem::path& path, std::string& error);
   std::optional<std::filesystem::path> locate(const InstanceSpec& spec, std::string& error) const;
   // Builds and creates (not starts) an instance of `lib` for `spec`.
   std::shared_ptr<PluginInstance> build(const InstanceSpec& spec,
@@ -126,7 +134,7 @@ class PluginManager {
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   std::map<std::filesystem::path, std::weak_ptr<PluginLibrary>> libraries_;
   std::vector<RetiredLibrary> retired_;
-  LibraryCheck library_check_;
+  const std::shared_ptr<const package::TrustPolicy> trust_;
 };
 
 }  // namespace storegate

@@ -24,7 +24,7 @@ class Contained : public ::testing::Test {
   MemoryBuffer buffer_;
   Ingest ingest_{buffer_, "store-1"};
   PluginManager manager_{
-      {test::fixtureDir()}, HostServices{&ingest_, &buffer_, "store-1"}, buffer_};
+      {test::fixtureDir()}, HostServices{&ingest_, &buffer_, "store-1"}, buffer_, nullptr};
 
   InstanceSpec spec(const std::string& plugin) {
     InstanceSpec s;

@@ -168,7 +168,8 @@ struct Gateway {
     ingest = std::make_unique<Ingest>(*buffer, "store-0042");
     plugins = std::make_unique<PluginManager>(
         std::vector<std::filesystem::path>{STOREGATE_BENCH_PLUGIN_DIR},
-        HostServices{ingest.get(), buffer.get(), "store-0042"}, *buffer);
+        HostServices{ingest.get(), buffer.get(), "store-0042"}, *buffer,
+        /*trust=*/nullptr);
     if (with_sink) addSink();
   }
   void addSink() {

@@ -16,7 +16,7 @@ PluginBench::PluginBench(const std::filesystem::path& dir) {
   ingest = std::make_unique<Ingest>(*buffer, "bench");
   plugins = std::make_unique<PluginManager>(
       std::vector<std::filesystem::path>{STOREGATE_BUNDLED_PLUGIN_DIR},
-      HostServices{ingest.get(), buffer.get(), "bench"}, *buffer);
+      HostServices{ingest.get(), buffer.get(), "bench"}, *buffer, /*trust=*/nullptr);
 }
 
 PluginBench::~PluginBench() {

@@ -19,7 +19,8 @@ class Lifecycle : public ::testing::Test {
   Ingest ingest_{buffer_, "store-1"};
   PluginManager manager_{{test::pluginDir(), test::fixtureDir()},
                          HostServices{&ingest_, &buffer_, "store-1"},
-                         buffer_};
+                         buffer_,
+                         /*trust=*/nullptr};
 
   // Sequences in a flaky_sink record ("<call>\t<sequence>\t<type>\t<data>" lines).
   static std::vector<uint64_t> recordedSequences(const std::filesystem::path& record) {

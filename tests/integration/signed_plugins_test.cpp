@@ -6,6 +6,8 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "admin/tokens.hpp"
@@ -33,7 +35,9 @@ class SignedPlugins : public ::testing::Test {
         dir_ / "tokens", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     // v0: the counter, signed and installed with its sidecar; a rogue copy without one.
     std::filesystem::copy_file(test::fixtureDir() / "counter.so", dir_ / "counter-v0.so");
-    std::filesystem::copy_file(test::fixtureDir() / "counter.so", dir_ / "rogue.so");
+    // The rogue build proves whether it was ever opened: its constructor leaves a mark.
+    std::filesystem::copy_file(test::fixtureDir() / "counter_marks_load.so", dir_ / "rogue.so");
+    ::setenv("STOREGATE_TEST_LOAD_MARKER", (dir_ / "rogue-was-loaded").c_str(), 1);
     ASSERT_EQ(ctl({"plugin", "pack", (dir_ / "counter-v0.so").string(), (dir_ / "v0.sgp").string()})
                   .first,
               0);
@@ -57,19 +61,25 @@ class SignedPlugins : public ::testing::Test {
     return test::runProgram(test::storegatectlPath(), args);
   }
 
+  std::string config(const std::string& extra_plugins = "") const {
+    return "store_id: s\ndata_dir: data\n"
+           "plugin_dirs: [\"" +
+           test::fixtureDir().string() +
+           "\"]\n"
+           "plugin_trust: {require_signature: true, trusted_keys: keys}\n"
+           "admin: {listen: 127.0.0.1:" +
+           std::to_string(port_) +
+           ", tokens_file: tokens, max_upload: 64MiB}\n"
+           "plugins:\n"
+           "  - {name: count, plugin: counter, library: counter-v0.so}\n" +
+           extra_plugins;
+  }
+
   void start() {
-    test::writeFile(dir_ / "storegate.yaml",
-                    "store_id: s\ndata_dir: data\n"
-                    "plugin_dirs: [\"" +
-                        test::fixtureDir().string() +
-                        "\"]\n"
-                        "plugin_trust: {require_signature: true, trusted_keys: keys}\n"
-                        "admin: {listen: 127.0.0.1:" +
-                        std::to_string(port_) +
-                        ", tokens_file: tokens, max_upload: 64MiB}\n"
-                        "plugins:\n"
-                        "  - {name: count, plugin: counter, library: counter-v0.so}\n"
-                        "  - {name: rogue, plugin: counter, library: rogue.so}\n");
+    test::writeFile(dir_ / "storegate.yaml", config());
+    launch();
+  }
+  void launch() {
     daemon_ = std::make_unique<test::Process>(
         test::storegatedPath(),
         std::vector<std::string>{"--config", (dir_ / "storegate.yaml").string()}, dir_ / "out.log");
@@ -81,7 +91,6 @@ class SignedPlugins : public ::testing::Test {
         20s))
         << daemon_->output();
   }
-
   httplib::Client client() const {
     httplib::Client c("127.0.0.1", port_);
     c.set_read_timeout(20);
@@ -123,14 +132,56 @@ class SignedPlugins : public ::testing::Test {
   std::unique_ptr<test::Process> daemon_;
 };
 
+TEST_F(SignedPlugins, NoPathOpensAnUnsignedLibraryWhileThePolicyIsOn) {
+  const std::string rogue = "  - {name: rogue, plugin: counter, library: rogue.so}\n";
+  test::writeFile(dir_ / "storegate.yaml", config(rogue));
+  // --check-config refuses what start refuses, naming the library and what to do ...
+  const auto [check, check_out] = test::runProgram(
+      test::storegatedPath(), {"--check-config", "--config", (dir_ / "storegate.yaml").string()});
+  EXPECT_EQ(check, 2) << check_out;
+  EXPECT_NE(check_out.find("rogue.so has no signature"), std::string::npos) << check_out;
+  EXPECT_NE(check_out.find("install it from a signed .sgp package"), std::string::npos);
+  // ... and so do the listing and the schema commands, and start itself.
+  const auto [list, list_out] = test::runProgram(
+      test::storegatedPath(), {"--list-plugins", "--config", (dir_ / "storegate.yaml").string()});
+  EXPECT_EQ(list, 0) << list_out;
+  EXPECT_NE(list_out.find("ERROR"), std::string::npos) << "the fixtures are unsigned: " << list_out;
+  {
+    test::Process refused(test::storegatedPath(), {"--config", (dir_ / "storegate.yaml").string()},
+                          dir_ / "refused.log");
+    EXPECT_EQ(refused.wait(20s), 2);
+    EXPECT_NE(refused.output().find("rogue.so has no signature"), std::string::npos);
+  }
+  // A running daemon: an operator's validate and an admin's add of it are refused too.
+  start();
+  const auto validate = client().Post("/v1/config/validate",
+                                      {{"Authorization", std::string("Bearer ") + kAdmin}},
+                                      config(rogue), "application/yaml");
+  ASSERT_TRUE(validate);
+  EXPECT_EQ(validate->status, 422) << validate->body;
+  EXPECT_NE(validate->body.find("has no signature"), std::string::npos) << validate->body;
+  // A config that turns the policy off cannot be used to open it either.
+  std::string off = config(rogue);
+  off.replace(off.find("require_signature: true"), 23, "require_signature: false");
+  const auto sneaky = client().Post("/v1/config/validate",
+                                    {{"Authorization", std::string("Bearer ") + kAdmin}}, off,
+                                    "application/yaml");
+  ASSERT_TRUE(sneaky);
+  EXPECT_EQ(sneaky->status, 422) << sneaky->body;
+  const auto added = client().Post(
+      "/v1/plugins", {{"Authorization", std::string("Bearer ") + kAdmin}},
+      json{{"name", "rogue"}, {"plugin", "counter"}, {"library", (dir_ / "rogue.so").string()}}
+          .dump(),
+      "application/json");
+  ASSERT_TRUE(added);
+  EXPECT_EQ(added->status, 422) << added->body;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "rogue-was-loaded"))
+      << "the unsigned library's constructor ran: it was opened";
+}
+
 TEST_F(SignedPlugins, OnlyTrustedSignedBuildsLoadAndUploadsAreCheckedThenRolledBack) {
   start();
   ASSERT_EQ(plugin("count")["state"], "running") << plugin("count").dump() << daemon_->output();
-  // The unsigned copy never loads; the log says why and what to do.
-  EXPECT_EQ(plugin("rogue")["error"]["code"], "not_found");
-  const std::string log = daemon_->output();
-  EXPECT_NE(log.find("rogue.so has no signature"), std::string::npos) << log;
-  EXPECT_NE(log.find("install it from a signed .sgp package"), std::string::npos);
 
   const std::string v1 = test::readFile(test::fixtureDir() / "counter.so") + "\n# v1";
   const auto refused = [&](const std::string& body, const std::string& why) {
@@ -171,12 +222,24 @@ TEST_F(SignedPlugins, OnlyTrustedSignedBuildsLoadAndUploadsAreCheckedThenRolledB
   EXPECT_NE(installed.find("counter-1.0.1-"), std::string::npos) << installed;
   EXPECT_TRUE(std::filesystem::exists(installed + ".sgm"));
 
+  // The upgrade survives a restart (it used to come back as the old build, silently).
+  daemon_->signal(SIGTERM);
+  ASSERT_EQ(daemon_->wait(20s), 0);
+  launch();
+  EXPECT_EQ(plugin("count")["library"], installed) << daemon_->output();
+  EXPECT_EQ(plugin("count")["state"], "running");
+
   // One command back to the build before.
   const auto [rcode, rout] = ctl({"--url", url, "--token", kAdmin, "plugin", "rollback", "count"});
   EXPECT_EQ(rcode, 0) << rout;
   EXPECT_NE(rout.find("rolled back to"), std::string::npos) << rout;
   EXPECT_NE(plugin("count")["library"].get<std::string>().find("counter-v0.so"), std::string::npos);
   EXPECT_EQ(plugin("count")["state"], "running");
+  // And the rollback survives one too.
+  daemon_->signal(SIGTERM);
+  ASSERT_EQ(daemon_->wait(20s), 0);
+  launch();
+  EXPECT_NE(plugin("count")["library"].get<std::string>().find("counter-v0.so"), std::string::npos);
 }
 
 TEST_F(SignedPlugins, ADaemonWithoutTrustedKeysRefusesToStartAndSaysWhy) {

@@ -30,7 +30,8 @@ PluginRig::PluginRig(const std::filesystem::path& dir,
   if (!buffer) throw std::runtime_error(error);
   ingest = std::make_unique<Ingest>(*buffer, options.store_id);
   manager = std::make_unique<PluginManager>(
-      std::move(plugin_dirs), HostServices{ingest.get(), buffer.get(), options.store_id}, *buffer);
+      std::move(plugin_dirs), HostServices{ingest.get(), buffer.get(), options.store_id}, *buffer,
+      /*trust=*/nullptr);
 }
 
 PluginRig::~PluginRig() {

@@ -189,6 +189,36 @@ TEST_F(RocksBufferTest, ADedupKeySeenWithinTheWindowIsAcknowledgedButNotStoredAg
   EXPECT_EQ(b->readAfter(0, 100, 1 << 20).size(), 2u);
 }
 
+TEST_F(RocksBufferTest, ADedupKeyRepeatedWithinOneAppendIsStoredOnce) {
+  auto b = open();
+  auto batch = events(3, "store.pos.receipt");
+  batch[0].dedupkey = "till-3/000200";
+  batch[1].dedupkey = "till-3/000201";
+  batch[2].dedupkey = "till-3/000200";  // the till sent receipt 200 twice in one request
+  ASSERT_TRUE(b->append(batch).ok());
+  EXPECT_EQ(b->readAfter(0, 100, 1 << 20).size(), 2u);
+  EXPECT_EQ(batch[2].sequence, batch[0].sequence) << "the repeat is acknowledged as the first";
+  EXPECT_NE(batch[1].sequence, batch[0].sequence);
+  EXPECT_EQ(b->stats().dedup_hits, 1u);
+}
+
+TEST_F(RocksBufferTest, TheCoresOwnReadersNeverHoldRetentionEvenAfterARestart) {
+  {
+    auto b = open();
+    auto e = events(4);
+    ASSERT_TRUE(b->append(e).ok());
+    b->registerSink("_admin_remote");
+    ASSERT_TRUE(b->commitCursor("_admin_remote", 4).ok());
+    EXPECT_TRUE(b->retainingSinks().empty()) << "an internal reader is not a sink";
+  }
+  auto b = open();
+  EXPECT_EQ(b->cursor("_admin_remote"), 4u) << "its place is kept";
+  EXPECT_TRUE(b->retainingSinks().empty());
+  b->maintain();
+  EXPECT_EQ(b->readAfter(0, 100, 1 << 20).size(), 4u)
+      << "with no sink, nothing is trimmed, whatever the internal readers read";
+}
+
 TEST_F(RocksBufferTest, ADedupKeyOutsideTheWindowIsStoredAgain) {
   options_.dedup_window = std::chrono::milliseconds(1);
   auto b = open();
