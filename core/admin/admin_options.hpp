@@ -23,6 +23,9 @@ struct AdminOptions {
   std::filesystem::path tls_cert;  // both set: HTTPS
   std::filesystem::path tls_key;
   std::filesystem::path tls_client_ca;  // set: client certificates required
+  // /v1/health says `degraded` when a sink has had events waiting this long without a
+  // delivery (the uplink is down, or the sink refuses everything). 0 turns the check off.
+  std::chrono::milliseconds health_max_undelivered{15 * 60 * 1000};
 };
 
 }  // namespace storegate

@@ -5,6 +5,7 @@
 
 #include "admin/console.hpp"
 #include "admin/openapi.hpp"
+#include "admin/status_view.hpp"
 #include "admin/tokens.hpp"
 #include "common/file_io.hpp"
 #include "common/log.hpp"
@@ -65,8 +66,15 @@ size_t queryNumber(const ApiRequest& req, const char* key, size_t fallback, size
 
 AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
   auto& r = router_;
-  r.add("GET", "/v1/health", Role::kNone, [](ApiRequest&) {
-    return ApiResponse::json(200, {{"status", "ok"}});
+  // Open, for probes: 200 while the daemon serves, with `degraded` and the reasons when an
+  // instance failed or a sink stopped delivering; ?strict=true answers 503 then instead
+  // (a load balancer's check). The daemon itself is alive either way.
+  r.add("GET", "/v1/health", Role::kNone, [this](ApiRequest& q) {
+    const HealthVerdict v =
+        healthVerdict(daemon_, daemon_.config().admin.health_max_undelivered);
+    const bool strict = q.query.count("strict") != 0 && q.query.at("strict") == "true";
+    if (!v.degraded) return ApiResponse::json(200, {{"status", "ok"}});
+    return ApiResponse::json(strict ? 503 : 200, {{"status", "degraded"}, {"reasons", v.reasons}});
   });
   r.add("GET", "/v1/openapi.json", Role::kViewer, [](ApiRequest&) {
     return ApiResponse::text(200, std::string(openApiDocument()), "application/json");
@@ -144,20 +152,7 @@ ApiResponse withKept(ApiResponse r, const Status& kept) {
 }  // namespace
 
 ApiResponse AdminApi::status() {
-  const BufferStats b = daemon_.buffer().stats();
-  return ApiResponse::json(200,
-                           {{"version", STOREGATE_VERSION},
-                            {"store_id", daemon_.configSnapshot().store_id},
-                            {"uptime_s", (wallClockNs() - daemon_.startedUnixNs()) / 1'000'000'000},
-                            {"buffer",
-                             {{"events", b.events},
-                              {"bytes", b.bytes},
-                              {"last_sequence", b.last_sequence},
-                              {"dropped", b.dropped},
-                              {"dead_letters", b.dead_letters},
-                              {"quarantined", b.quarantined},
-                              {"disk_paused", b.disk_paused}}},
-                            {"plugins", daemon_.plugins().names().size()}});
+  return ApiResponse::json(200, statusDocument(daemon_, daemon_.config().admin.health_max_undelivered));
 }
 
 ApiResponse AdminApi::plugins() {

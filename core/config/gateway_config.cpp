@@ -202,7 +202,8 @@ void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
   const std::string p = "admin";
   r.unknownKeys(admin, p,
                 {"enabled", "listen", "tokens_file", "audit_file", "max_body", "max_upload",
-                 "threads", "queue", "timeout", "rate_per_second", "burst", "tls"});
+                 "threads", "queue", "timeout", "rate_per_second", "burst", "tls",
+                 "health_max_undelivered"});
   out.enabled = r.boolean(admin, p, "enabled", true);
   out.listen = r.string(admin, p, "listen", out.listen);
   if (out.listen.rfind(':') == std::string::npos || out.listen.rfind(':') == 0)
@@ -216,6 +217,8 @@ void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
   out.threads = static_cast<int>(r.integer(admin, p, "threads", out.threads, 1, 64));
   out.queue = static_cast<int>(r.integer(admin, p, "queue", out.queue, 1, 1024));
   out.timeout = r.duration(admin, p, "timeout", out.timeout);
+  out.health_max_undelivered =
+      r.duration(admin, p, "health_max_undelivered", out.health_max_undelivered);
   out.burst = static_cast<int>(r.integer(admin, p, "burst", out.burst, 1, 100000));
   if (admin.contains("rate_per_second")) {
     const auto& v = admin["rate_per_second"];

@@ -10,8 +10,13 @@
 #include "admin/admin_server.hpp"
 #include "admin/remote.hpp"
 #include "common/log.hpp"
+#include "common/thread_guard.hpp"
 #include "common/time.hpp"
 #include "control/control_plane.hpp"
+
+#ifndef STOREGATE_VERSION
+#define STOREGATE_VERSION "0.0.0"
+#endif
 
 namespace storegate {
 
@@ -134,6 +139,19 @@ Status Daemon::start() {
 
 void Daemon::collect(MetricWriter& w) {
   collectProcess(w);
+  w.gauge("storegate_build_info", "The running build: always 1, the facts are in the labels", 1,
+          {{"version", STOREGATE_VERSION},
+           {"abi_min", abiVersionText(kHostAbiMin)},
+           {"abi_max", abiVersionText(kHostAbiMax)}});
+  w.counter("storegate_thread_exceptions_total",
+            "Exceptions a thread's guard caught (each one logged; the daemon went on)",
+            double(escapedExceptions()));
+  if (control_) {
+    w.gauge("storegate_config_version", "Version of the desired state (changes kept)",
+            double(control_->version()));
+    w.counter("storegate_control_changes_total", "Changes the control plane ran",
+              double(control_->changesApplied()));
+  }
   if (rocks_) rocks_->collect(w);
   w.counter("storegate_ingest_accepted_total", "Events accepted from plugins",
             double(ingest_->accepted()));

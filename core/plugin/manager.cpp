@@ -6,6 +6,8 @@
 namespace storegate {
 namespace {
 constexpr std::chrono::milliseconds kStopDeadline{5000};
+// Deliveries failed in a row before a sink reports `degraded` (with backoff, ~1 minute).
+constexpr uint64_t kDegradedAfterFailures = 5;
 }
 
 PluginManager::PluginManager(std::vector<std::filesystem::path> plugin_dirs, HostServices services,
@@ -526,6 +528,10 @@ InstanceReport PluginManager::report(const Entry& entry) const {
   if (entry.worker) {
     r.delivered = entry.worker->delivered();
     r.dead_lettered = entry.worker->deadLettered();
+    r.last_delivery_unix_ns = entry.worker->lastDeliveryUnixNs();
+    r.consecutive_failures = entry.worker->consecutiveFailures();
+    // A sink whose every delivery fails is not ok, whatever the plugin says of itself.
+    if (r.consecutive_failures >= kDegradedAfterFailures && r.health == "ok") r.health = "degraded";
   }
   return r;
 }

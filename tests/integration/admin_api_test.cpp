@@ -683,3 +683,142 @@ TEST_F(AdminApi, AMergedConfigChangeKeepsTheSettingsItDoesNotName) {
 }
 
 }  // namespace storegate
+
+namespace storegate {
+
+TEST_F(AdminApi, ChangesMadeThroughTheApiAreKeptAcrossARestart) {
+  start();
+  // Two merge patches: the second applies to the running spec, so it keeps the first.
+  ASSERT_EQ(call("PUT", "/v1/plugins/out/config", kOperator,
+                 R"({"config": {"max_files": 7}, "merge": true})")
+                .first,
+            200);
+  auto r = call("PUT", "/v1/plugins/out/config", kOperator,
+                R"({"config": {"max_file_size": "2MiB"}, "merge": true})");
+  ASSERT_EQ(r.first, 200) << r.second.dump();
+  EXPECT_EQ(r.second["config"]["max_files"], 7) << "the first patch was lost";
+  // An operator stops the counter; an admin adds a second sink.
+  ASSERT_EQ(call("POST", "/v1/plugins/count/stop", kOperator).first, 200);
+  ASSERT_EQ(call("POST", "/v1/plugins", kAdmin,
+                 R"({"name": "audit_copy", "plugin": "file_sink", "config": {"path": "copy.jsonl"}})")
+                .first,
+            201);
+  const auto status_before = call("GET", "/v1/status", kViewer).second;
+
+  daemon_->signal(SIGTERM);
+  ASSERT_EQ(daemon_->wait(20s), 0);
+  daemon_ = std::make_unique<test::Process>(
+      test::storegatedPath(),
+      std::vector<std::string>{"--config", (dir_ / "storegate.yaml").string()}, dir_ / "out2.log");
+  ASSERT_TRUE(test::waitUntil(
+      [&] {
+        auto h = client().Get("/v1/health");
+        return h && h->status < 500;
+      },
+      20s))
+      << daemon_->output();
+  const json out = call("GET", "/v1/plugins/out", kViewer).second;
+  EXPECT_EQ(out["config"]["max_files"], 7) << out.dump();
+  EXPECT_EQ(out["config"]["max_file_size"], "2MiB") << out.dump();
+  EXPECT_EQ(call("GET", "/v1/plugins/count", kViewer).second["state"], "stopped")
+      << "an instance an operator stopped stays stopped";
+  EXPECT_EQ(call("GET", "/v1/plugins/audit_copy", kViewer).second["state"], "running");
+  const auto status_after = call("GET", "/v1/status", kViewer).second;
+  EXPECT_EQ(status_after["config"]["version"], status_before["config"]["version"]);
+  EXPECT_EQ(status_after["config"]["hash"], status_before["config"]["hash"]);
+  EXPECT_NE(test::readFile(dir_ / "storegate.yaml").find("pause_us: 300"), std::string::npos)
+      << "the config file itself is the integrator's: the API never rewrites it";
+
+  // Editing that instance in the file and reloading: the file is newer, so it wins.
+  std::string yaml = test::readFile(dir_ / "storegate.yaml");
+  yaml.replace(yaml.find("{path: events.jsonl}"), 20, "{path: events.jsonl, max_files: 3}");
+  test::writeFile(dir_ / "storegate.yaml", yaml);
+  daemon_->signal(SIGHUP);
+  EXPECT_TRUE(test::waitUntil(
+      [&] { return call("GET", "/v1/plugins/out", kViewer).second["config"]["max_files"] == 3; },
+      20s))
+      << test::readFile(dir_ / "daemon.log");
+}
+
+TEST_F(AdminApi, ConcurrentChangesFromEveryPathAreAppliedOneAtATime) {
+  start();
+  // SIGHUPs, stops/starts, config patches and listings at once, from several threads;
+  // every change must be answered (never 5xx, never a crash) and the daemon stay up.
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  const auto until = std::chrono::steady_clock::now() + 4s;
+  threads.emplace_back([&] {
+    for (int i = 0; i < 20 && std::chrono::steady_clock::now() < until; ++i) {
+      daemon_->signal(SIGHUP);
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40 && std::chrono::steady_clock::now() < until; ++i) {
+        int s = 0;
+        if (t == 0) s = call("POST", i % 2 ? "/v1/plugins/count/start" : "/v1/plugins/count/stop",
+                             kOperator).first;
+        if (t == 1)
+          s = call("PUT", "/v1/plugins/out/config", kOperator,
+                   R"({"config": {"max_files": )" + std::to_string(1 + i % 9) +
+                       R"(}, "merge": true})")
+                  .first;
+        if (t == 2) s = call("GET", "/metrics", kViewer).first;
+        if (s == 0 || s >= 500) ++bad;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_TRUE(daemon_->running()) << daemon_->output();
+  EXPECT_EQ(call("GET", "/v1/plugins/out", kViewer).second["state"], "running");
+}
+
+}  // namespace storegate
+
+namespace storegate {
+
+TEST_F(AdminApi, StatusAnswersInOneCallAndHealthSaysDegradedWithTheReason) {
+  start("", true, "  - {name: broken, plugin: fails_start}\n");
+  // Healthy sinks deliver; the failed source makes the store degraded, not down.
+  ASSERT_TRUE(test::waitUntil(
+      [&] {
+        const json s = call("GET", "/v1/status", kViewer).second;
+        for (const auto& k : s["sinks"])
+          if (k["name"] == "out" && k["last_delivery_at"].is_string()) return true;
+        return false;
+      },
+      20s));
+  const json s = call("GET", "/v1/status", kViewer).second;
+  EXPECT_FALSE(s["version"].get<std::string>().empty());
+  EXPECT_TRUE(s["config"]["version"].is_number());
+  EXPECT_EQ(s["config"]["hash"].get<std::string>().size(), 16u);
+  EXPECT_GT(s["disk"]["free_bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(s["uplink"]["state"], "none") << "no platform sink in this config";
+  std::map<std::string, json> by_name;
+  for (const auto& i : s["instances"]) by_name[i["name"]] = i;
+  EXPECT_EQ(by_name["count"]["state"], "running");
+  EXPECT_EQ(by_name["broken"]["state"], "failed");
+  EXPECT_NE(by_name["count"]["build"]["library"].get<std::string>().find("counter-v0.so"),
+            std::string::npos);
+  EXPECT_EQ(s["health"]["status"], "degraded");
+
+  const auto [hs, health] = call("GET", "/v1/health", nullptr);
+  EXPECT_EQ(hs, 200) << "a failed plugin leaves the daemon alive: probes must not restart it";
+  EXPECT_EQ(health["status"], "degraded");
+  ASSERT_FALSE(health["reasons"].empty());
+  EXPECT_NE(health["reasons"][0].get<std::string>().find("broken is failed"), std::string::npos)
+      << health.dump();
+  EXPECT_EQ(call("GET", "/v1/health?strict=true", nullptr).first, 503);
+  // Removing the broken instance makes the store healthy again.
+  ASSERT_EQ(call("DELETE", "/v1/plugins/broken", kAdmin).first, 200);
+  EXPECT_EQ(call("GET", "/v1/health?strict=true", nullptr).second["status"], "ok");
+
+  auto m = client().Get("/metrics", auth(kViewer));
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("storegate_build_info{version=\""), std::string::npos);
+  EXPECT_NE(m->body.find("storegate_config_version"), std::string::npos);
+}
+
+}  // namespace storegate

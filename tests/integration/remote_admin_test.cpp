@@ -136,4 +136,87 @@ TEST(RemoteAdmin, RequestsOverTheUplinkRunWithTheirTokensRoleAndAnswerBack) {
   EXPECT_EQ(cloud.count(), before);
 }
 
+TEST(RemoteAdmin, NoRequestFromTheCloudCanCrashTheStoreOrCrashItAgainAtRestart) {
+  test::TempDir dir;
+  test::MosquittoBroker broker(dir / "broker");
+  const std::string op = "sg_remote_operator_000000000000000000000000000000000002";
+  {
+    std::ofstream out(dir / "tokens");
+    out << admin::TokenStore::sha256Hex(op) << " operator cloud-ops\n";
+  }
+  ::chmod((dir / "tokens").c_str(), 0600);
+  const auto config = dir / "storegate.yaml";
+  test::writeFile(config, "store_id: store-0042\ndata_dir: data\nplugin_dirs: [\"" +
+                              test::pluginDir().string() +
+                              "\"]\nlog: {level: info, file: daemon.log}\n"
+                              "admin: {listen: 127.0.0.1:" +
+                              std::to_string(test::freeLoopbackPort()) +
+                              ", tokens_file: tokens}\n"
+                              "plugins:\n"
+                              "  - name: cloud\n    plugin: platform_mqtt\n    config:\n"
+                              "      broker_url: " +
+                              broker.url() +
+                              "\n      privacy.pseudonymize: false\n"
+                              "      reconnect.min_backoff: 100ms\n");
+  test::MqttTestClient cloud(broker.url(), "fleet-manager", "stores/store-0042/responses");
+  auto daemon = std::make_unique<test::Process>(
+      test::storegatedPath(), std::vector<std::string>{"--config", config.string()},
+      dir / "out.log");
+  const auto connected = [&] {
+    return test::readFile(dir / "daemon.log").find("connected to " + broker.url()) !=
+           std::string::npos;
+  };
+  ASSERT_TRUE(test::waitUntil(connected, 20s)) << daemon->output();
+  // What a buggy cloud (or anyone who can publish to the topic) might send.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::vector<std::string> hostile = {
+      R"({"name":"admin.request","id":17,"method":"GET","path":"/v1/health"})",
+      R"({"name":"admin.request","id":"h2","method":["GET"],"path":"/v1/health"})",
+      R"({"name":"admin.request","id":"h3","method":"GET","path":"/v1/health","body":)" + deep +
+          "}",
+      "{\"name\":\"admin.request\",\"id\":\"h4\",\"method\":\"GET\",\"path\":\"/v1/\xff\"}",
+      R"({"name":"admin.request","id":"h5","method":"GET","path":"/v1/health","expires_at":9})",
+      R"({"name":"admin.request","id":"h6")",
+  };
+  for (const std::string& h : hostile) cloud.publish("stores/store-0042/commands", h);
+  cloud.publish("stores/store-0042/commands",
+                json({{"name", "admin.request"},
+                      {"id", "after"},
+                      {"token", op},
+                      {"method", "GET"},
+                      {"path", "/v1/plugins/cloud"}})
+                    .dump());
+  std::map<std::string, json> answers;
+  ASSERT_TRUE(test::waitUntil(
+      [&] {
+        for (const auto& m : cloud.received()) {
+          const json a = json::parse(m.payload, nullptr, false);
+          if (a.is_object() && a.contains("id")) answers[a["id"].get<std::string>()] = a;
+        }
+        return answers.count("after") != 0;
+      },
+      20s))
+      << test::readFile(dir / "daemon.log");
+  EXPECT_TRUE(daemon->running()) << "a remote request ended the daemon";
+  EXPECT_EQ(answers["after"]["status"], 200) << "the store still answers after them";
+  EXPECT_EQ(answers["h2"]["status"], 400);
+  EXPECT_NE(answers["h2"]["body"]["error"]["message"].get<std::string>().find("method"),
+            std::string::npos);
+  EXPECT_EQ(answers["h5"]["status"], 400);
+  EXPECT_EQ(answers[""]["status"], 400) << "a request without a readable id is still answered";
+
+  // A restart reads none of them again, and does not crash on them.
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait(20s), 0);
+  const size_t before = cloud.count();
+  daemon = std::make_unique<test::Process>(test::storegatedPath(),
+                                           std::vector<std::string>{"--config", config.string()},
+                                           dir / "out2.log");
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(daemon->running()) << daemon->output();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(20s), 0);
+  EXPECT_LE(cloud.count(), before + 1) << "at most the status message; no answer twice";
+}
+
 }  // namespace storegate
