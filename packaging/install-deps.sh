@@ -8,7 +8,7 @@ packages=(
   libpoco-dev libssl-dev libboost-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev
   librocksdb-dev libcpp-httplib-dev
-  libyaml-cpp-dev nlohmann-json3-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev
   mosquitto mosquitto-clients openssl
   libopencv-dev opencv-data opencv-doc libzxing-dev libmodbus-dev

@@ -1,9 +1,12 @@
-// storegatectl: the command-line client of storegated's admin API.
+// storegatectl: the command-line client of storegated's admin API, and the local tools an
+// integrator needs on the router (plugin packages, admin tokens).
 //
 // Exit codes scripts can trust: 0 done; 1 the API refused or failed (its error code and
 // message on stderr); 2 usage; 3 the daemon could not be reached.
 #include <httplib.h>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
@@ -13,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "admin/tokens.hpp"
+#include "config/gateway_config.hpp"
 #include "ctl/package_commands.hpp"
 
 namespace {
@@ -20,32 +25,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kOk = 0, kRefused = 1, kUsage = 2, kUnreachable = 3;
-
-void usage(std::ostream& out) {
-  out << "usage: storegatectl [--url URL] [--token TOKEN] [--json] COMMAND\n"
-         "  status                  version, uptime, buffer\n"
-         "  plugins                 every instance, a line each\n"
-         "  plugin NAME             one instance in full\n"
-         "  start NAME | stop NAME  start or stop an instance\n"
-         "  swap NAME LIBRARY       hot swap an instance to another build (.so)\n"
-         "  upload NAME FILE        send a plugin build (a signed .sgp package, or a bare .so\n"
-         "                          where signatures are not required) and hot swap to it\n"
-         "  plugin rollback NAME    swap back to the build before the last upload\n"
-         "  plugin keygen PREFIX    an Ed25519 signing key: PREFIX.key, PREFIX.pub\n"
-         "  plugin pack SO [OUT]    package a build (.sgp) [--name N --version V if cross-built]\n"
-         "  plugin sign SGP --key PREFIX.key\n"
-         "  plugin verify SGP (--trusted-keys DIR | --key PREFIX.pub)\n"
-         "  plugin seal SO --key PREFIX.key  sign an installed build in place (SO.sgm)\n"
-         "  config validate FILE    check a config file without applying it\n"
-         "  config apply FILE       apply a config file (rolled back if any part fails)\n"
-         "  lag                     each sink's cursor and lag\n"
-         "  tail [N]                the latest N events (default 20)\n"
-         "  logs [N]                the latest N log lines (default 50)\n"
-         "  camera snapshot NAME [FILE]  one annotated frame of camera instance NAME\n"
-         "                          as PNG (lines, zones, tracks), to FILE or NAME.png\n"
-         "The URL defaults to $STOREGATE_URL or http://127.0.0.1:8470, the token to\n"
-         "$STOREGATE_TOKEN. Exit: 0 done, 1 refused by the API, 2 usage, 3 unreachable.\n";
-}
 
 struct Client {
   std::string url;
@@ -112,58 +91,68 @@ void table(const std::vector<std::string>& head,
   for (const auto& r : rows) line(r);
 }
 
+std::string readFileOr(const std::string& path, bool& ok) {
+  std::ifstream in(path, std::ios::binary);
+  ok = static_cast<bool>(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Local token commands: the tokens file named by the config (admin.tokens_file), or --file.
+std::filesystem::path tokensFile(const std::string& config, const std::string& file) {
+  if (!file.empty()) return file;
+  storegate::ConfigErrors errors;
+  if (auto cfg = storegate::loadConfigFile(config, errors)) return cfg->admin.tokens_file;
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Client c;
-  c.url = std::getenv("STOREGATE_URL") != nullptr ? std::getenv("STOREGATE_URL")
-                                                  : "http://127.0.0.1:8470";
-  c.token = std::getenv("STOREGATE_TOKEN") != nullptr ? std::getenv("STOREGATE_TOKEN") : "";
   bool as_json = false;
-  std::vector<std::string> args;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--url" && i + 1 < argc) {
-      c.url = argv[++i];
-    } else if (a == "--token" && i + 1 < argc) {
-      c.token = argv[++i];
-    } else if (a == "--json") {
-      as_json = true;
-    } else if (a == "--help" || a == "-h") {
-      usage(std::cout);
-      return kOk;
-    } else {
-      args.push_back(a);
-    }
-  }
-  if (args.empty()) {
-    usage(std::cerr);
-    return kUsage;
-  }
-  if (storegate::ctl::isPackageCommand(args)) return storegate::ctl::runPackageCommand(args);
-  const std::string& cmd = args[0];
-  const auto need = [&](size_t n) {
-    if (args.size() < n) {
-      usage(std::cerr);
-      std::exit(kUsage);
+  CLI::App app{
+      "storegatectl: manage a running storegated through its admin API, and the router's "
+      "plugin packages and admin tokens.\n"
+      "Exit: 0 done, 1 refused by the API, 2 usage, 3 unreachable."};
+  app.set_help_all_flag("--help-all", "every command's help");
+  app.add_option("--url", c.url, "the admin API")
+      ->envname("STOREGATE_URL")
+      ->default_val("http://127.0.0.1:8470");
+  app.add_option("--token", c.token, "an admin API token (storegatectl token add makes one)")
+      ->envname("STOREGATE_TOKEN");
+  app.add_flag("--json", as_json, "print the API's answer as JSON");
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  int code = kOk;
+  json out;
+  // Prints the JSON answer when asked, else `print` when the call succeeded.
+  const auto finish = [&](int result, const std::function<void()>& print) {
+    code = result;
+    if (as_json) {
+      if (!out.is_discarded() && !out.is_null()) std::cout << out.dump(2) << "\n";
+    } else if (result == kOk || (out.is_object() && out.contains("swapped"))) {
+      print();
     }
   };
-  json out;
-  int code = kOk;
-  if (cmd == "status") {
-    code = c.call("GET", "/v1/status", "", "", out);
-    if (code == kOk && !as_json) {
+
+  app.add_subcommand("status", "version, uptime, config version, health, buffer")->callback([&] {
+    finish(c.call("GET", "/v1/status", "", "", out), [&] {
       std::cout << "storegated " << cell(out["version"]) << ", store " << cell(out["store_id"])
                 << ", up " << cell(out["uptime_s"]) << " s, " << cell(out["plugins"])
-                << " instances\nbuffer: " << cell(out["buffer"]["events"]) << " events, "
+                << " instances, config v" << cell(out["config"]["version"]) << " ("
+                << cell(out["config"]["hash"]) << ")\nhealth: " << cell(out["health"]["status"])
+                << "\nbuffer: " << cell(out["buffer"]["events"]) << " events, "
                 << cell(out["buffer"]["bytes"]) << " bytes, dead letters "
                 << cell(out["buffer"]["dead_letters"]) << ", dropped "
                 << cell(out["buffer"]["dropped"]) << "\n";
-      return kOk;
-    }
-  } else if (cmd == "plugins") {
-    code = c.call("GET", "/v1/plugins", "", "", out);
-    if (code == kOk && !as_json) {
+      for (const auto& r : out["health"]["reasons"]) std::cout << "  " << cell(r) << "\n";
+    });
+  });
+  app.add_subcommand("plugins", "every instance, a line each")->callback([&] {
+    finish(c.call("GET", "/v1/plugins", "", "", out), [&] {
       std::vector<std::vector<std::string>> rows;
       for (const auto& p : out["plugins"])
         rows.push_back({cell(p["name"]), cell(p["plugin"]), cell(p["version"]), cell(p["state"]),
@@ -171,113 +160,180 @@ int main(int argc, char** argv) {
                         cell(p["last_error"])});
       table({"NAME", "PLUGIN", "VERSION", "STATE", "HEALTH", "EMITTED", "DELIVERED", "LAST ERROR"},
             rows);
-      return kOk;
-    }
-  } else if (cmd == "plugin" && args.size() == 3 && args[1] == "rollback") {
-    code = c.call("POST", "/v1/plugins/" + args[2] + "/rollback", "", "application/json", out);
-    if (!as_json && out.is_object() && out.contains("swapped")) {
-      std::cout << args[2] << ": "
-                << (out["swapped"].get<bool>() ? "rolled back to " + cell(out["library"])
-                                               : "not rolled back: " + cell(out["error"]))
-                << "\n";
-      return code;
-    }
-  } else if (cmd == "plugin") {
-    need(2);
-    code = c.call("GET", "/v1/plugins/" + args[1], "", "", out);
-    if (code == kOk && !as_json) {
-      std::cout << out.dump(2) << "\n";
-      return kOk;
-    }
-  } else if (cmd == "start" || cmd == "stop") {
-    need(2);
-    code = c.call("POST", "/v1/plugins/" + args[1] + "/" + cmd, "", "application/json", out);
-    if (code == kOk && !as_json) {
-      std::cout << args[1] << ": " << cell(out["state"]) << "\n";
-      return kOk;
-    }
-  } else if (cmd == "swap") {
-    need(3);
-    code = c.call("POST", "/v1/plugins/" + args[1] + "/swap", json{{"library", args[2]}}.dump(),
-                  "application/json", out);
-    if (!as_json && out.is_object() && out.contains("swapped")) {
-      std::cout << args[1] << ": " << (out["swapped"].get<bool>() ? "swapped" : "not swapped")
-                << (out["rolled_back"].get<bool>() ? " (rolled back: " + cell(out["error"]) + ")"
-                                                   : "")
-                << "; old build " << cell(out["old_library_fate"]) << "\n";
-      return code;
-    }
-  } else if (cmd == "config") {
-    need(3);
-    if (args[1] != "validate" && args[1] != "apply") {
-      usage(std::cerr);
-      return kUsage;
-    }
-    std::ifstream in(args[2]);
-    if (!in) {
-      std::cerr << "storegatectl: cannot read " << args[2] << "\n";
-      return kUsage;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    const bool apply = args[1] == "apply";
-    code = c.call(apply ? "PUT" : "POST", apply ? "/v1/config" : "/v1/config/validate", text.str(),
-                  "application/yaml", out);
-    if (code == kOk && !as_json) {
-      std::cout << args[2] << (apply ? ": applied\n" : ": valid\n");
-      return kOk;
-    }
-  } else if (cmd == "upload") {
-    need(3);
-    std::ifstream in(args[2], std::ios::binary);
-    if (!in) {
-      std::cerr << "storegatectl: cannot read " << args[2] << "\n";
-      return kUsage;
-    }
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    code = c.call("POST", "/v1/plugins/" + args[1] + "/upload", bytes.str(),
-                  "application/octet-stream", out);
-    if (!as_json && out.is_object() && out.contains("swapped")) {
-      std::cout << args[1] << ": "
-                << (out["swapped"].get<bool>() ? "swapped to " + cell(out["library"])
-                                               : "not swapped: " + cell(out["error"]))
-                << "\n";
-      return code;
-    }
-  } else if (cmd == "lag") {
-    code = c.call("GET", "/v1/buffer", "", "", out);
-    if (code == kOk && !as_json) {
+    });
+  });
+
+  // plugin NAME | plugin rollback NAME | plugin keygen|pack|sign|verify|seal …
+  auto* plugin = app.add_subcommand("plugin", "one instance in full, rollback, and packages");
+  std::string plugin_name;
+  plugin->add_option("name", plugin_name, "the instance to show");
+  plugin->require_subcommand(0, 1);
+  plugin->callback([&] {
+    if (!plugin->get_subcommands().empty()) return;
+    if (plugin_name.empty()) throw CLI::RequiredError("plugin NAME (or a plugin subcommand)");
+    finish(c.call("GET", "/v1/plugins/" + plugin_name, "", "", out),
+           [&] { std::cout << out.dump(2) << "\n"; });
+  });
+  std::string rollback_name;
+  plugin->add_subcommand("rollback", "swap back to the build before the last upload")
+      ->callback([&] {
+        finish(c.call("POST", "/v1/plugins/" + rollback_name + "/rollback", "",
+                      "application/json", out),
+               [&] {
+                 std::cout << rollback_name << ": "
+                           << (out["swapped"].get<bool>()
+                                   ? "rolled back to " + cell(out["library"])
+                                   : "not rolled back: " + cell(out["error"]))
+                           << "\n";
+               });
+      })
+      ->add_option("NAME", rollback_name, "the instance")
+      ->required();
+  // The package commands run locally; CLI11 parses, package_commands does the work.
+  std::vector<std::string> pkg_args;
+  std::string pkg_a, pkg_b, pkg_key, pkg_trusted, pkg_name, pkg_version;
+  const auto package_command = [&](const std::string& verb) {
+    std::vector<std::string> args{"plugin", verb, pkg_a};
+    if (!pkg_b.empty()) args.push_back(pkg_b);
+    for (const auto& [flag, value] :
+         std::vector<std::pair<std::string, std::string>>{{"--key", pkg_key},
+                                                          {"--trusted-keys", pkg_trusted},
+                                                          {"--name", pkg_name},
+                                                          {"--version", pkg_version}})
+      if (!value.empty()) {
+        args.push_back(flag);
+        args.push_back(value);
+      }
+    code = storegate::ctl::runPackageCommand(args);
+  };
+  auto* keygen = plugin->add_subcommand("keygen", "an Ed25519 signing key: PREFIX.key, PREFIX.pub");
+  keygen->add_option("PREFIX", pkg_a)->required();
+  keygen->callback([&] { package_command("keygen"); });
+  auto* pack = plugin->add_subcommand("pack", "package a build (.so) as a .sgp");
+  pack->add_option("LIBRARY", pkg_a, "the plugin build")->required();
+  pack->add_option("OUT", pkg_b, "the package (default NAME-VERSION-ARCH.sgp)");
+  pack->add_option("--name", pkg_name, "the plugin's name, for a cross-built library");
+  pack->add_option("--version", pkg_version, "its version, for a cross-built library");
+  pack->callback([&] { package_command("pack"); });
+  auto* sign = plugin->add_subcommand("sign", "sign a package with a vendor key");
+  sign->add_option("PACKAGE", pkg_a)->required();
+  sign->add_option("--key", pkg_key, "PREFIX.key")->required();
+  sign->callback([&] { package_command("sign"); });
+  auto* verify = plugin->add_subcommand("verify", "check a package as a router would");
+  verify->add_option("PACKAGE", pkg_a)->required();
+  auto* by_dir = verify->add_option("--trusted-keys", pkg_trusted, "a directory of *.pub keys");
+  auto* by_key = verify->add_option("--key", pkg_key, "one PREFIX.pub");
+  by_dir->excludes(by_key);
+  verify->callback([&] { package_command("verify"); });
+  auto* seal = plugin->add_subcommand("seal", "sign an installed build in place (LIBRARY.sgm)");
+  seal->add_option("LIBRARY", pkg_a)->required();
+  seal->add_option("--key", pkg_key, "PREFIX.key")->required();
+  seal->callback([&] { package_command("seal"); });
+
+  std::string instance, library_or_file;
+  for (const char* verb : {"start", "stop"}) {
+    auto* sc = app.add_subcommand(verb, std::string(verb) + " an instance");
+    sc->add_option("NAME", instance, "the instance")->required();
+    sc->callback([&, verb = std::string(verb)] {
+      finish(c.call("POST", "/v1/plugins/" + instance + "/" + verb, "", "application/json", out),
+             [&] { std::cout << instance << ": " << cell(out["state"]) << "\n"; });
+    });
+  }
+  auto* swap = app.add_subcommand("swap", "hot swap an instance to another build (.so)");
+  swap->add_option("NAME", instance)->required();
+  swap->add_option("LIBRARY", library_or_file, "an absolute path on the router")->required();
+  swap->callback([&] {
+    finish(c.call("POST", "/v1/plugins/" + instance + "/swap",
+                  json{{"library", library_or_file}}.dump(), "application/json", out),
+           [&] {
+             std::cout << instance << ": "
+                       << (out["swapped"].get<bool>() ? "swapped" : "not swapped")
+                       << (out["rolled_back"].get<bool>()
+                               ? " (rolled back: " + cell(out["error"]) + ")"
+                               : "")
+                       << "; old build " << cell(out["old_library_fate"]) << "\n";
+           });
+  });
+  auto* upload = app.add_subcommand(
+      "upload",
+      "send a plugin build (a signed .sgp, or a bare .so where signatures are not required) "
+      "and hot swap to it; kept across restarts");
+  upload->add_option("NAME", instance)->required();
+  upload->add_option("FILE", library_or_file)->required()->check(CLI::ExistingFile);
+  upload->callback([&] {
+    bool ok = false;
+    const std::string bytes = readFileOr(library_or_file, ok);
+    finish(c.call("POST", "/v1/plugins/" + instance + "/upload", bytes,
+                  "application/octet-stream", out),
+           [&] {
+             std::cout << instance << ": "
+                       << (out["swapped"].get<bool>() ? "swapped to " + cell(out["library"])
+                                                      : "not swapped: " + cell(out["error"]))
+                       << "\n";
+           });
+  });
+
+  auto* config = app.add_subcommand("config", "check or apply a config file");
+  config->require_subcommand(1);
+  for (const bool apply : {false, true}) {
+    auto* sc = config->add_subcommand(apply ? "apply" : "validate",
+                                      apply ? "apply a config file (rolled back if any part fails)"
+                                            : "check a config file without applying it");
+    sc->add_option("FILE", library_or_file)->required()->check(CLI::ExistingFile);
+    sc->callback([&, apply] {
+      bool ok = false;
+      const std::string text = readFileOr(library_or_file, ok);
+      finish(c.call(apply ? "PUT" : "POST", apply ? "/v1/config" : "/v1/config/validate", text,
+                    "application/yaml", out),
+             [&] { std::cout << library_or_file << (apply ? ": applied\n" : ": valid\n"); });
+    });
+  }
+  app.add_subcommand("lag", "each sink's cursor and lag")->callback([&] {
+    finish(c.call("GET", "/v1/buffer", "", "", out), [&] {
       std::vector<std::vector<std::string>> rows;
       for (const auto& s : out["sinks"])
         rows.push_back({cell(s["sink"]), cell(s["cursor"]), cell(s["lag"])});
       table({"SINK", "CURSOR", "LAG"}, rows);
-      return kOk;
-    }
-  } else if (cmd == "tail") {
-    const std::string n = args.size() > 1 ? args[1] : "20";
-    code = c.call("GET", "/v1/events?last=" + n, "", "", out);
-    if (code == kOk && !as_json) {
-      for (const auto& e : out["events"])
-        std::cout << cell(e["time"]) << "  " << cell(e["sequence"]) << "  " << cell(e["type"])
-                  << "  " << cell(e["source"]) << "  "
-                  << (e.contains("data") ? e["data"].dump() : "") << "\n";
-      return kOk;
-    }
-  } else if (cmd == "camera") {
-    need(3);
-    if (args[1] != "snapshot") {
-      usage(std::cerr);
-      return kUsage;
-    }
+    });
+  });
+  unsigned count = 0;
+  auto* tail = app.add_subcommand("tail", "the latest N events");
+  tail->add_option("N", count, "how many (default 20)")->check(CLI::Range(1, 1000));
+  tail->callback([&] {
+    finish(c.call("GET", "/v1/events?last=" + std::to_string(count == 0 ? 20 : count), "", "",
+                  out),
+           [&] {
+             for (const auto& e : out["events"])
+               std::cout << cell(e["time"]) << "  " << cell(e["sequence"]) << "  "
+                         << cell(e["type"]) << "  " << cell(e["source"]) << "  "
+                         << (e.contains("data") ? e["data"].dump() : "") << "\n";
+           });
+  });
+  auto* logs = app.add_subcommand("logs", "the latest N log lines");
+  logs->add_option("N", count, "how many (default 50)")->check(CLI::Range(1, 1000));
+  logs->callback([&] {
+    finish(c.call("GET", "/v1/logs?lines=" + std::to_string(count == 0 ? 50 : count), "", "",
+                  out),
+           [&] {
+             for (const auto& l : out["lines"]) std::cout << cell(l) << "\n";
+           });
+  });
+  auto* camera = app.add_subcommand("camera", "camera instances");
+  camera->require_subcommand(1);
+  auto* snapshot = camera->add_subcommand(
+      "snapshot", "one annotated frame (lines, zones, tracks) as PNG, to FILE or NAME.png");
+  snapshot->add_option("NAME", instance)->required();
+  snapshot->add_option("FILE", library_or_file);
+  snapshot->callback([&] {
     std::string png;
-    code = c.call("GET", "/v1/plugins/" + args[2] + "/snapshot", "", "", out, &png);
-    if (code != kOk) return code;
-    const std::string file = args.size() > 3 ? args[3] : args[2] + ".png";
+    code = c.call("GET", "/v1/plugins/" + instance + "/snapshot", "", "", out, &png);
+    if (code != kOk) return;
+    const std::string file = library_or_file.empty() ? instance + ".png" : library_or_file;
     std::ofstream f(file, std::ios::binary);
     if (!f.write(png.data(), static_cast<std::streamsize>(png.size()))) {
       std::cerr << "storegatectl: cannot write " << file << "\n";
-      return kRefused;
+      code = kRefused;
+      return;
     }
     // PNG: width and height are the IHDR chunk's first two big-endian words.
     const auto word = [&](size_t at) {
@@ -288,19 +344,88 @@ int main(int argc, char** argv) {
     };
     std::cout << file << ": " << word(16) << "x" << word(20) << " PNG, " << png.size()
               << " bytes\n";
-    return kOk;
-  } else if (cmd == "logs") {
-    const std::string n = args.size() > 1 ? args[1] : "50";
-    code = c.call("GET", "/v1/logs?lines=" + n, "", "", out);
-    if (code == kOk && !as_json) {
-      for (const auto& l : out["lines"]) std::cout << cell(l) << "\n";
-      return kOk;
+  });
+
+  // Tokens: local, on the router (root or the storegate user); storegated reloads them on
+  // SIGHUP (systemctl reload storegate), so a revoked token stops working without a restart.
+  auto* token = app.add_subcommand("token", "admin API tokens in the router's tokens file");
+  token->require_subcommand(1);
+  std::string token_config = "/etc/storegate/storegate.yaml", token_file, token_name,
+              token_role = "viewer";
+  token->add_option("--config", token_config, "the config naming admin.tokens_file")
+      ->capture_default_str();
+  token->add_option("--file", token_file, "the tokens file itself (instead of --config)");
+  const auto open_tokens = [&]() -> std::unique_ptr<storegate::admin::TokenStore> {
+    const auto file = tokensFile(token_config, token_file);
+    if (file.empty() || !std::filesystem::exists(file)) {
+      std::cerr << "storegatectl: no tokens file (" << (file.empty() ? token_config : file.string())
+                << "); name it with --file or --config\n";
+      code = kUsage;
+      return nullptr;
     }
-  } else {
-    std::cerr << "storegatectl: unknown command '" << cmd << "'\n";
-    usage(std::cerr);
-    return kUsage;
+    std::string error;
+    auto store = storegate::admin::TokenStore::open(file, error);
+    if (!store) {
+      std::cerr << "storegatectl: " << error << "\n";
+      code = kRefused;
+    }
+    return store;
+  };
+  const char* reload_hint =
+      "storegated applies it on SIGHUP: systemctl reload storegate (or kill -HUP its pid)\n";
+  auto* add = token->add_subcommand("add", "make a token (printed once; only its hash is kept)");
+  add->add_option("NAME", token_name, "who holds it, for the audit log")
+      ->required()
+      ->check([](const std::string& n) {
+        return n.empty() || n.size() > 64 || n.find_first_of(" \t\n#") != std::string::npos
+                   ? std::string("a name of 1..64 characters without spaces or #")
+                   : std::string();
+      });
+  add->add_option("--role", token_role, "viewer, operator or admin")
+      ->check(CLI::IsMember({"viewer", "operator", "admin"}))
+      ->capture_default_str();
+  add->callback([&] {
+    auto store = open_tokens();
+    if (!store) return;
+    std::string error;
+    const auto made =
+        store->create(token_name, *storegate::admin::parseRole(token_role), error);
+    if (!made) {
+      std::cerr << "storegatectl: " << error << "\n";
+      code = kRefused;
+      return;
+    }
+    std::cout << *made << "\n";
+    std::cerr << "token '" << token_name << "' (" << token_role << ") added; " << reload_hint;
+  });
+  token->add_subcommand("list", "the tokens: name, role, hash prefix (never the token)")
+      ->callback([&] {
+        auto store = open_tokens();
+        if (!store) return;
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& t : store->list())
+          rows.push_back({t.name, storegate::admin::roleName(t.role), t.hash_prefix});
+        table({"NAME", "ROLE", "SHA256"}, rows);
+      });
+  auto* revoke = token->add_subcommand("revoke", "remove every token of NAME");
+  revoke->add_option("NAME", token_name)->required();
+  revoke->callback([&] {
+    auto store = open_tokens();
+    if (!store) return;
+    std::string error;
+    if (!store->revoke(token_name, error)) {
+      std::cerr << "storegatectl: " << error << "\n";
+      code = kRefused;
+      return;
+    }
+    std::cerr << "token '" << token_name << "' revoked; " << reload_hint;
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kOk : kUsage;
   }
-  if (as_json && !out.is_discarded()) std::cout << out.dump(2) << "\n";
   return code;
 }

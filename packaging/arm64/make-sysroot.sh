@@ -10,7 +10,7 @@ stamp="$sysroot/.storegate-sysroot"
 packages=(libc6-dev libstdc++-12-dev libpoco-dev libssl-dev libboost-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev librocksdb-dev libcpp-httplib-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libmodbus-dev)
-want="2 ${packages[*]}"  # bump the number when the unpacking below changes
+want="3 ${packages[*]}"  # bump the number when the unpacking below changes
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "make-sysroot: $sysroot is ready"
   exit 0
@@ -27,7 +27,7 @@ trap 'rm -rf "$work"' EXIT
 : > "$work/status"
 # Everything the packages need, as if nothing were installed: an empty dpkg status.
 mapfile -t debs < <(apt-get -o Dir::State::status="$work/status" install -s -y \
-  --no-install-recommends "${packages[@]/%/:arm64}" nlohmann-json3-dev |
+  --no-install-recommends "${packages[@]/%/:arm64}" nlohmann-json3-dev libcli11-dev |
   awk '/^Inst /{print $2}')
 echo "make-sysroot: downloading ${#debs[@]} packages"
 (cd "$work" && apt-get download -q "${debs[@]}" >/dev/null)

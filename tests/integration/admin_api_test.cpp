@@ -822,3 +822,44 @@ TEST_F(AdminApi, StatusAnswersInOneCallAndHealthSaysDegradedWithTheReason) {
 }
 
 }  // namespace storegate
+
+namespace storegate {
+
+TEST_F(AdminApi, TokensAddedAndRevokedWithStoregatectlTakeEffectOnSighup) {
+  start();
+  const auto tokens = (dir_ / "tokens").string();
+  const auto [add_code, made] = test::runProgram(
+      test::storegatectlPath(), {"token", "add", "tablet-3", "--role", "viewer", "--file", tokens});
+  ASSERT_EQ(add_code, 0) << made;
+  const std::string token = made.substr(0, made.find('\n'));
+  ASSERT_EQ(token.rfind("sg_", 0), 0u) << made;
+  EXPECT_EQ(test::readFile(dir_ / "tokens").find(token), std::string::npos)
+      << "only the hash is kept";
+  daemon_->signal(SIGHUP);
+  ASSERT_TRUE(test::waitUntil([&] { return call("GET", "/v1/status", token.c_str()).first == 200; },
+                              10s));
+  const auto [list_code, listing] =
+      test::runProgram(test::storegatectlPath(), {"token", "list", "--file", tokens});
+  EXPECT_EQ(list_code, 0);
+  EXPECT_NE(listing.find("tablet-3"), std::string::npos) << listing;
+  EXPECT_EQ(listing.find(token.substr(3)), std::string::npos) << "never the token itself";
+
+  const auto [revoke_code, revoked] =
+      test::runProgram(test::storegatectlPath(), {"token", "revoke", "tablet-3", "--file", tokens});
+  ASSERT_EQ(revoke_code, 0) << revoked;
+  daemon_->signal(SIGHUP);
+  EXPECT_TRUE(test::waitUntil([&] { return call("GET", "/v1/status", token.c_str()).first == 401; },
+                              10s))
+      << "a revoked token stops working without a restart";
+  EXPECT_EQ(call("GET", "/v1/status", kViewer).first, 200) << "the others still work";
+  EXPECT_EQ(test::runProgram(test::storegatectlPath(),
+                             {"token", "add", "bad name", "--file", tokens})
+                .first,
+            2);
+  EXPECT_EQ(test::runProgram(test::storegatectlPath(),
+                             {"token", "add", "x", "--role", "root", "--file", tokens})
+                .first,
+            2);
+}
+
+}  // namespace storegate

@@ -240,6 +240,14 @@ TEST_F(SignedPlugins, OnlyTrustedSignedBuildsLoadAndUploadsAreCheckedThenRolledB
   ASSERT_EQ(daemon_->wait(20s), 0);
   launch();
   EXPECT_NE(plugin("count")["library"].get<std::string>().find("counter-v0.so"), std::string::npos);
+
+  // Trusted keys reload on SIGHUP: the vendor's key revoked, its packages are refused.
+  std::filesystem::copy_file(dir_ / "stranger.pub", dir_ / "keys" / "stranger.pub");
+  std::filesystem::remove(dir_ / "keys" / "vendor.pub");
+  daemon_->signal(SIGHUP);
+  ASSERT_TRUE(test::waitUntil(
+      [&] { return daemon_->output().find("trusted keys reloaded") != std::string::npos; }, 10s));
+  refused(sgp(v1 + "2", "vendor.key"), "which this router does not trust");
 }
 
 TEST_F(SignedPlugins, ADaemonWithoutTrustedKeysRefusesToStartAndSaysWhy) {
