@@ -57,7 +57,18 @@ std::unique_ptr<storegate::PluginManager> inspector(const std::filesystem::path&
   storegate::ConfigErrors errors;
   auto dirs = defaultPluginDirs();
   std::shared_ptr<storegate::package::TrustPolicy> trust;
-  if (auto cfg = storegate::loadConfigFile(config_path, errors)) {
+  // A config that exists but does not load: its signature policy is unknown, so nothing is
+  // opened (fail closed). No config at all (a developer's machine): no policy applies.
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(config_path, ec);
+  auto loaded = exists ? storegate::loadConfigFile(config_path, errors) : std::nullopt;
+  if (exists && !loaded) {
+    std::cerr << "storegated: " << config_path.string()
+              << " does not load, so its plugin signature policy is unknown; fix it first:\n";
+    for (const auto& e : errors) std::cerr << "  " << e.text() << "\n";
+    return nullptr;
+  }
+  if (auto cfg = loaded) {
     dirs = storegate::effectivePluginDirs(*cfg, dirs);
     if (storegate::Status s = storegate::package::TrustPolicy::make(
             cfg->plugin_trust.require_signature, cfg->plugin_trust.trusted_keys, trust);

@@ -74,7 +74,10 @@ AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
         healthVerdict(daemon_, daemon_.config().admin.health_max_undelivered);
     const bool strict = q.query.count("strict") != 0 && q.query.at("strict") == "true";
     if (!v.degraded) return ApiResponse::json(200, {{"status", "ok"}});
-    return ApiResponse::json(strict ? 503 : 200, {{"status", "degraded"}, {"reasons", v.reasons}});
+    // The reasons (instance names, their errors) only for a token holder.
+    nlohmann::json body{{"status", "degraded"}};
+    if (q.who.role >= Role::kViewer) body["reasons"] = v.reasons;
+    return ApiResponse::json(strict ? 503 : 200, body);
   });
   r.add("GET", "/v1/openapi.json", Role::kViewer, [](ApiRequest&) {
     return ApiResponse::text(200, std::string(openApiDocument()), "application/json");
@@ -209,6 +212,12 @@ ApiResponse AdminApi::addPlugin(const ApiRequest& req) {
     if (daemon_.plugins().get(spec.name))
       return ApiResponse::error(409, "conflict",
                                 "an instance named '" + spec.name + "' already exists");
+    // The file's instances (disabled or removed through the API too) are the file's: an
+    // instance of the same name added here would be shadowed by it at the next start.
+    if (daemon_.control().inFile(spec.name))
+      return ApiResponse::error(409, "conflict",
+                                "the config file names an instance '" + spec.name +
+                                    "'; enable or change it there, or choose another name");
     const ConfigErrors errors = daemon_.plugins().validate(spec);
     if (!errors.empty()) return configErrors(errors);
     const Status s = daemon_.plugins().add(spec);
@@ -301,8 +310,11 @@ ApiResponse AdminApi::configure(const ApiRequest& req) {
     if (!errors.empty()) return configErrors(errors);
     const Status s = daemon_.plugins().update(spec);
     if (!s.ok()) return statusError(s, "reconfigure");
-    const Status kept = daemon_.control().record(
-        name, [&](control::InstanceChange& c) { c.config = spec.config; });
+    // A stopped instance runs again with its new config (update restarts it).
+    const Status kept = daemon_.control().record(name, [&](control::InstanceChange& c) {
+      c.config = spec.config;
+      c.stopped = false;
+    });
     return withKept(ApiResponse::json(200, reportJson(*daemon_.plugins().get(name))), kept);
   });
 }
@@ -537,7 +549,24 @@ ApiResponse AdminApi::validateConfig(const ApiRequest& req) {
   if (req.body.empty())
     return ApiResponse::error(400, "empty_body", "send the YAML config as the body");
   ConfigErrors errors;
-  auto cfg = parseConfig(req.body, daemon_.configSnapshot().source_file.parent_path(), errors);
+  const GatewayConfig running = daemon_.configSnapshot();
+  auto cfg = parseConfig(req.body, running.source_file.parent_path(), errors);
+  // Validating opens every library the config names, and runs its constructors: naming
+  // other libraries or plugin directories than those running is an admin's to do.
+  if (cfg && req.who.role < Role::kAdmin) {
+    // No plugin_dirs: the running ones are used (validatePlugins falls back to them).
+    bool foreign = !cfg->plugin_dirs.empty() && cfg->plugin_dirs != running.plugin_dirs;
+    for (const InstanceSpec& s : cfg->plugins) {
+      if (s.library.empty()) continue;
+      const auto same = std::find_if(running.plugins.begin(), running.plugins.end(),
+                                     [&](const InstanceSpec& r) { return r.library == s.library; });
+      if (same == running.plugins.end()) foreign = true;
+    }
+    if (foreign)
+      return ApiResponse::error(403, "forbidden",
+                                "this config names libraries or plugin directories the router "
+                                "does not run; only an admin may have them checked");
+  }
   if (cfg)
     ignoreResult(validatePlugins(*cfg, daemon_.pluginDirs(), errors, daemon_.trust()),
                  "the errors are the answer");
@@ -569,9 +598,11 @@ ApiResponse AdminApi::applyConfig(const ApiRequest& req) {
                    "the errors are the answer");
     if (!errors.empty()) return configErrors(errors);
     next->source_file = file;
-    const std::vector<std::string> failures = daemon_.control().applyFile(*next);
+    const std::vector<std::string> failures =
+        daemon_.control().applyFile(*next, /*keep_on_failure=*/false);
     if (!failures.empty()) {
-      const std::vector<std::string> undo = daemon_.control().applyFile(previous);
+      const std::vector<std::string> undo =
+          daemon_.control().applyFile(previous, /*keep_on_failure=*/true);
       return ApiResponse::error(
           409, "apply_failed",
           "part of the config could not be applied; the previous config "
@@ -579,9 +610,15 @@ ApiResponse AdminApi::applyConfig(const ApiRequest& req) {
           {{"failures", failures}, {"rolled_back", true}, {"rollback_failures", undo}});
     }
     // Durably: a power cut after this answer must not bring the old file back.
-    if (Status w = writeFileDurably(file, req.body, 0640); !w.ok())
-      return ApiResponse::error(500, "unwritable", "applied, but cannot replace the file: " +
-                                                       w.message);
+    if (Status w = writeFileDurably(file, req.body, 0640); !w.ok()) {
+      // The file is the truth after a restart: what runs must not differ from it.
+      const std::vector<std::string> undo =
+          daemon_.control().applyFile(previous, /*keep_on_failure=*/true);
+      return ApiResponse::error(500, "unwritable",
+                                "cannot replace the config file, so the previous config was "
+                                "applied again: " + w.message,
+                                {{"rolled_back", true}, {"rollback_failures", undo}});
+    }
     return ApiResponse::json(200, {{"applied", true}, {"file", file.string()}});
   });
 }

@@ -2,7 +2,13 @@
 
 #include <algorithm>
 
+#include "event/json_check.hpp"
+
 namespace storegate::admin {
+
+namespace {
+constexpr int kMaxBodyDepth = 32;
+}  // namespace
 
 const char* roleName(Role r) {
   switch (r) {
@@ -52,7 +58,12 @@ ApiResponse ApiResponse::text(int status, std::string body, std::string content_
 std::optional<ApiResponse> parseBody(const ApiRequest& req, const std::vector<std::string>& allowed,
                                      const std::vector<std::string>& required,
                                      nlohmann::json& out) {
-  // Depth-limited by nlohmann's recursion only through the body size cap (max_body).
+  // Depth is bounded before a document is built: nlohmann's copy and dump recurse, and a
+  // body kept in the desired state must load again at the next start.
+  if (!isValidJson(req.body, kMaxBodyDepth))
+    return ApiResponse::error(400, "invalid_json",
+                              "the request body is not valid JSON, or nests deeper than " +
+                                  std::to_string(kMaxBodyDepth));
   out = nlohmann::json::parse(req.body, nullptr, false);
   if (out.is_discarded())
     return ApiResponse::error(400, "invalid_json", "the request body is not valid JSON");

@@ -120,7 +120,12 @@ std::optional<RemoteRequest> parseRemoteRequest(std::string_view data, std::stri
 RemoteRequests::RemoteRequests(AdminServer& server, EventBuffer& buffer, Ingest& ingest)
     : server_(server), buffer_(buffer), ingest_(ingest) {
   // kRemoteCursor is an internal reader ('_'): it keeps its place but never holds retention.
-  thread_ = std::thread([this] { runGuarded("remote requests", [this] { run(); }); });
+  // A failure of the loop itself is logged and the loop starts again (after a pause), so
+  // remote management never dies silently.
+  thread_ = std::thread([this] {
+    while (!stopping_ && !runGuarded("remote requests", [this] { run(); }))
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+  });
 }
 
 RemoteRequests::~RemoteRequests() {
@@ -188,14 +193,31 @@ void RemoteRequests::run() {
       continue;
     }
     uint64_t handled = cursor;
+    bool cursor_failed = false;
     for (const Event& e : batch) {
       if (stopping_) break;
-      if (e.type == "store.command" && e.subject == "admin.request") answer(e);
+      if (e.type == "store.command" && e.subject == "admin.request") {
+        // At most once: the cursor moves past a request before it runs, so a crash while
+        // it runs (or a commit that fails after) can never run it again — a second
+        // rollback would swap back to the build just left.
+        if (Status s = buffer_.commitCursor(kRemoteCursor, e.sequence); !s.ok()) {
+          logError("admin", "cannot advance the remote cursor; the request waits",
+                   {{"error", s.message}});
+          cursor_failed = true;
+          break;
+        }
+        answer(e);
+      }
       handled = e.sequence;
     }
+    if (cursor_failed) {
+      cursor = handled;
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
     if (handled == cursor) continue;
-    // The cursor moves past every request read, answered or refused: a request is read
-    // once, and one that cannot be answered is never read again after a restart.
+    // Past the other events read too (they are not ours to answer).
     if (Status s = buffer_.commitCursor(kRemoteCursor, handled); !s.ok()) {
       logError("admin", "cannot advance the remote cursor", {{"error", s.message}});
       // Not a hot loop over the same requests: wait, then read on from where we are.

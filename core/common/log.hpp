@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
@@ -67,6 +68,35 @@ class Logger {
   std::FILE* file_ = nullptr;
   bool syslog_open_ = false;
   std::deque<std::string> ring_;
+};
+
+// Lets one of a repeated log line through per `interval` and counts the rest, so a
+// condition that repeats thousands of times a second costs one line every interval (the
+// flash of a router wears out). Thread-safe, lock-free.
+class LogThrottle {
+ public:
+  explicit LogThrottle(std::chrono::milliseconds interval) : interval_ns_(interval.count() * 1'000'000) {}
+  // True when this occurrence should be logged; `suppressed` is then how many were not
+  // since the last one that was.
+  bool allow(uint64_t& suppressed) {
+    const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+    int64_t last = last_ns_.load(std::memory_order_relaxed);
+    if (last != 0 && now - last < interval_ns_) {
+      suppressed_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    if (!last_ns_.compare_exchange_strong(last, now)) {
+      suppressed_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    suppressed = suppressed_.exchange(0);
+    return true;
+  }
+
+ private:
+  const int64_t interval_ns_;
+  std::atomic<int64_t> last_ns_{0};
+  std::atomic<uint64_t> suppressed_{0};
 };
 
 inline void logAt(LogLevel level, std::string_view component, std::string_view message,

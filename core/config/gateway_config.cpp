@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/time.hpp"
+#include "config/yaml_guard.hpp"
 
 namespace storegate {
 namespace {
@@ -392,6 +393,12 @@ std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
                                          const std::filesystem::path& base_dir,
                                          ConfigErrors& errors) {
   const size_t before = errors.size();
+  // Bounded and strict before anything is built: no aliases, depth, duplicate keys, one
+  // document, size (see yaml_guard.hpp).
+  if (auto refused = checkYamlShape(yaml_text)) {
+    errors.push_back(*refused);
+    return std::nullopt;
+  }
   nlohmann::json root;
   try {
     root = toJson(YAML::Load(yaml_text));

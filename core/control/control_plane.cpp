@@ -1,6 +1,7 @@
 #include "control/control_plane.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "common/log.hpp"
@@ -19,17 +20,26 @@ ControlPlane::ControlPlane(PluginManager& plugins, GatewayConfig file)
     : plugins_(plugins), store_(file.data_dir), file_(std::move(file)) {
   executor_ = std::thread([this] {
     executor_id_.store(std::this_thread::get_id());
-    runGuarded("control", [this] { loop(); });
+    // Each change is guarded on its own (below); the loop itself failing is a broken
+    // invariant, and with it every later change would wait forever: stop, once, loudly.
+    if (!runGuarded("control", [this] { loop(); })) {
+      logError("control", "the control plane's executor failed; stopping the daemon");
+      std::abort();
+    }
   });
 }
 
 ControlPlane::~ControlPlane() {
+  shutdown();
+}
+
+void ControlPlane::shutdown() {
   {
     MutexLock lock(queue_mu_);
     stopping_ = true;
   }
   queue_cv_.notify_all();
-  if (executor_.joinable()) executor_.join();
+  if (executor_.joinable() && std::this_thread::get_id() != executor_.get_id()) executor_.join();
 }
 
 void ControlPlane::enqueue(std::string what, std::function<void()> run) {
@@ -48,7 +58,9 @@ void ControlPlane::loop() SG_NO_THREAD_SAFETY_ANALYSIS {
     Task task;
     {
       std::unique_lock<Mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      queue_cv_.wait(lock, [this]() SG_NO_THREAD_SAFETY_ANALYSIS {
+        return stopping_ || !queue_.empty();
+      });
       if (queue_.empty()) return;  // stopping, and everything queued has run
       task = std::move(queue_.front());
       queue_.pop_front();
@@ -72,6 +84,10 @@ std::chrono::milliseconds ControlPlane::busyFor() const {
 void ControlPlane::submitReload(std::function<std::optional<GatewayConfig>(ConfigErrors&)> load,
                                 std::function<void()> also) {
   enqueue("reload", [this, load = std::move(load), also = std::move(also)] {
+    // Keys and tokens first, whatever the config says: a revoked token must stop working
+    // even when the config file has an error, and a newly trusted key must count for the
+    // validation that follows.
+    if (also) also();
     ConfigErrors errors;
     auto next = load(errors);
     if (!next) {
@@ -79,8 +95,7 @@ void ControlPlane::submitReload(std::function<std::optional<GatewayConfig>(Confi
         logError("config", "reload refused: nothing changed", {{"error", e.text()}});
       return;
     }
-    if (also) also();
-    for (const std::string& failure : applyFile(*next))
+    for (const std::string& failure : applyFile(*next, /*keep_on_failure=*/true))
       logError("config", "part of the reload failed", {{"error", failure}});
   });
 }
@@ -136,8 +151,8 @@ Status ControlPlane::startWithFallback(const InstanceSpec& spec) {
       for (const InstanceSpec& f : file_.plugins)
         if (f.name == spec.name) other.library = f.library;
     }
-    plugins_.remove(spec.name).ignoreError("the failed attempt is replaced next");
-    const Status again = plugins_.add(other);
+    // update() restarts the failed entry without releasing a sink's retention.
+    const Status again = plugins_.update(other);
     logWarn("control", "an uploaded build failed to start; fell back to an earlier build",
             {{"instance", spec.name},
              {"failed_build", failed_build},
@@ -159,7 +174,12 @@ Status ControlPlane::startWithFallback(const InstanceSpec& spec) {
 }
 
 Status ControlPlane::boot() {
-  if (Status s = store_.load(desired_); !s.ok()) return s;
+  try {
+    if (Status s = store_.load(desired_); !s.ok()) return s;
+  } catch (const std::exception& e) {
+    return Status::invalid(store_.path().string() + " cannot be read (" + e.what() +
+                           "); move it aside to start from the config file alone");
+  }
   version_.store(desired_.version);
   std::vector<std::string> dropped;
   GatewayConfig effective = effectiveConfig(file_, desired_, dropped);
@@ -170,11 +190,9 @@ Status ControlPlane::boot() {
     ++enabled;
     if (!startWithFallback(spec).ok()) ++failed;
   }
-  // A fallback changed what runs: the effective config and the kept changes follow it.
+  // A fallback changed what runs: the effective config follows what the manager runs.
   for (InstanceSpec& spec : effective.plugins)
-    if (auto it = desired_.instances.find(spec.name); it != desired_.instances.end()) {
-      if (it->second.library) spec.library = *it->second.library;
-    }
+    if (auto running = plugins_.spec(spec.name)) spec.library = running->library;
   if (!dropped.empty() || boot_changed_) {
     ++desired_.version;
     store_.save(desired_).ignoreError("the running state is right; the next change saves again");
@@ -209,7 +227,8 @@ Status ControlPlane::record(const std::string& name,
   return Status::success();
 }
 
-std::vector<std::string> ControlPlane::applyFile(const GatewayConfig& next_file) {
+std::vector<std::string> ControlPlane::applyFile(const GatewayConfig& next_file,
+                                                 bool keep_on_failure) {
   const GatewayConfig before = running();
   std::vector<std::string> failures;
   if (next_file.store_id != before.store_id || next_file.data_dir != before.data_dir ||
@@ -228,20 +247,29 @@ std::vector<std::string> ControlPlane::applyFile(const GatewayConfig& next_file)
   file.plugin_dirs = before.plugin_dirs;
   file.buffer = before.buffer;
   file.plugin_trust = before.plugin_trust;
-  file_ = file;
+  // Worked on copies: a refused apply (PUT /v1/config rolls back) must not lose the kept
+  // changes that the new file would have overridden.
+  DesiredState next_desired = desired_;
   std::vector<std::string> dropped;
-  const size_t kept_before = desired_.instances.size();
-  GatewayConfig effective = effectiveConfig(file_, desired_, dropped);
+  GatewayConfig effective = effectiveConfig(file, next_desired, dropped);
+  failures = converge(effective);
+  setRunning(effective);
+  if (!failures.empty() && !keep_on_failure) return failures;
+  file_ = std::move(file);
   for (const std::string& d : dropped) logInfo("control", "kept change dropped", {{"why", d}});
-  if (desired_.instances.size() != kept_before) {
+  if (next_desired.instances.size() != desired_.instances.size()) {
+    desired_ = std::move(next_desired);
     ++desired_.version;
     version_.store(desired_.version);
     if (Status s = store_.save(desired_); !s.ok()) failures.push_back("desired state: " + s.message);
   }
-  std::vector<std::string> more = converge(effective);
-  failures.insert(failures.end(), more.begin(), more.end());
-  setRunning(std::move(effective));
   return failures;
+}
+
+bool ControlPlane::inFile(const std::string& name) const {
+  for (const InstanceSpec& s : file_.plugins)
+    if (s.name == name) return true;
+  return false;
 }
 
 std::vector<std::string> ControlPlane::converge(const GatewayConfig& next) {

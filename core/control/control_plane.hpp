@@ -30,7 +30,10 @@ class ControlPlane {
  public:
   // `file` is the config file as loaded and validated. Nothing runs until boot().
   ControlPlane(PluginManager& plugins, GatewayConfig file);
-  ~ControlPlane();  // finishes the change running, refuses the rest, joins
+  ~ControlPlane();  // shutdown()
+  // Runs what is queued, refuses what comes after (its caller's future throws
+  // std::future_error), joins the executor. Idempotent.
+  void shutdown();
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
 
@@ -57,8 +60,12 @@ class ControlPlane {
 
   // --- Called only inside execute() -------------------------------------------------------
   // Makes the running gateway match the file `next` plus the changes kept: instances added,
-  // removed, reconfigured or swapped. Returns what failed ("<instance>: <why>").
-  std::vector<std::string> applyFile(const GatewayConfig& next);
+  // removed, reconfigured or swapped. Returns what failed ("<instance>: <why>"). When
+  // something failed and not `keep_on_failure`, the file and the kept changes stay as they
+  // were (the caller applies the previous file again to undo what did apply).
+  std::vector<std::string> applyFile(const GatewayConfig& next, bool keep_on_failure);
+  // Whether the config file names an instance (enabled or not).
+  [[nodiscard]] bool inFile(const std::string& name) const;
   // Records a change made to instance `name` through the API and persists it (version + 1).
   Status record(const std::string& name, const std::function<void(InstanceChange&)>& edit);
   // The spec the instance runs with now (file + changes); nullopt for an unknown instance.

@@ -39,7 +39,8 @@ json DesiredState::toJson() const {
 }
 
 Status DesiredState::fromJson(const json& j, DesiredState& out) {
-  if (!j.is_object() || j.value("format", 0) != kFormat)
+  if (!j.is_object() || !j.contains("format") || !j["format"].is_number_integer() ||
+      j["format"].get<int64_t>() != kFormat)
     return Status::invalid("not a desired-state document of format " + std::to_string(kFormat));
   if (!j.contains("version") || !j["version"].is_number_unsigned())
     return Status::invalid("version must be a non-negative integer");
@@ -58,8 +59,11 @@ Status DesiredState::fromJson(const json& j, DesiredState& out) {
     }
     if (Status st = optionalString(c, "library", change.library); !st.ok()) return st;
     if (Status st = optionalString(c, "previous", change.previous); !st.ok()) return st;
-    change.stopped = c.value("stopped", false);
-    change.removed = c.value("removed", false);
+    for (const char* flag : {"stopped", "removed"})
+      if (c.contains(flag) && !c[flag].is_boolean())
+        return Status::invalid("instances." + name + "." + flag + " must be true or false");
+    change.stopped = c.contains("stopped") && c["stopped"].get<bool>();
+    change.removed = c.contains("removed") && c["removed"].get<bool>();
     if (c.contains("added")) {
       const json& a = c["added"];
       if (!a.is_object() || !a.contains("plugin") || !a["plugin"].is_string())
@@ -73,9 +77,13 @@ Status DesiredState::fromJson(const json& j, DesiredState& out) {
 }
 
 std::string specHash(const InstanceSpec& spec) {
+  // The library by its real path: the same file however the config path was spelled.
+  std::error_code ec;
+  const auto library =
+      spec.library.empty() ? spec.library : std::filesystem::weakly_canonical(spec.library, ec);
   const json j{{"name", spec.name},
                {"plugin", spec.plugin},
-               {"library", spec.library.string()},
+               {"library", (ec ? spec.library : library).string()},
                {"enabled", spec.enabled},
                {"config", spec.config},
                {"delivery", spec.delivery_json}};
@@ -106,6 +114,7 @@ GatewayConfig effectiveConfig(const GatewayConfig& file, DesiredState& desired,
       spec.path = "plugins[" + name + "]";
       spec.base_dir = file.source_file.parent_path();
       if (a.contains("config") && a["config"].is_object()) spec.config = a["config"];
+      spec.delivery_json = json::object();
       if (a.contains("library") && a["library"].is_string())
         spec.library = a["library"].get<std::string>();
       if (a.contains("match") && a["match"].is_array()) {
@@ -154,7 +163,10 @@ Status DesiredStateFile::load(DesiredState& out) const {
 
 Status DesiredStateFile::save(const DesiredState& state) const {
   std::error_code ec;
-  std::filesystem::create_directories(file_.parent_path(), ec);
+  if (std::filesystem::create_directories(file_.parent_path(), ec)) {
+    // The new directory's own entry must survive a power cut too.
+    if (Status s = syncDirectory(file_.parent_path().parent_path()); !s.ok()) return s;
+  }
   if (ec) return Status::failed("cannot create " + file_.parent_path().string() + ": " + ec.message());
   return writeFileDurably(file_, state.toJson().dump(1, ' ', false, json::error_handler_t::replace) +
                                      "\n",

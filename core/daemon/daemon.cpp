@@ -230,7 +230,8 @@ GatewayConfig Daemon::configSnapshot() const {
 }
 
 std::vector<std::string> Daemon::reload(const GatewayConfig& next) {
-  return control_->execute("reload", [&] { return control_->applyFile(next); });
+  return control_->execute("reload",
+                           [&] { return control_->applyFile(next, /*keep_on_failure=*/true); });
 }
 
 void Daemon::reloadSecrets() {
@@ -246,7 +247,7 @@ bool Daemon::makingProgress(std::string& why) const {
   // Generous bounds: a group commit is milliseconds and a change seconds (stop deadlines);
   // past these something is hung, and a restart is the way out.
   constexpr auto kWriterLimit = std::chrono::seconds(20);
-  constexpr auto kControlLimit = std::chrono::seconds(120);
+  constexpr auto kControlLimit = std::chrono::seconds(600);  // a whole config of restarts
   if (rocks_ && rocks_->writerBusyFor() > kWriterLimit) {
     why = "the buffer's writer has been in one commit for " +
           std::to_string(rocks_->writerBusyFor().count()) + " ms";
@@ -262,8 +263,11 @@ bool Daemon::makingProgress(std::string& why) const {
 
 void Daemon::stop() {
   remote_.reset();
-  admin_.reset();    // no API call may race the shutdown
-  control_.reset();  // the change running finishes; nothing new starts
+  // The change running finishes and nothing new starts before the listener goes: a queued
+  // reload touches admin_ (tokens); a late API call gets a refusal, not a dead daemon.
+  if (control_) control_->shutdown();
+  admin_.reset();  // no API call may race the shutdown
+  control_.reset();
   if (!plugins_) return;
   plugins_->stopAll(std::chrono::seconds(5));
   buffer_->wakeAll();

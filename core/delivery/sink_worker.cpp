@@ -14,7 +14,12 @@ namespace storegate {
 SinkWorker::SinkWorker(std::string sink_name, std::shared_ptr<InstanceSlot> slot,
                        EventBuffer& buffer, DeliveryOptions options)
     : sink_name_(std::move(sink_name)), slot_(std::move(slot)), buffer_(buffer), options_(options) {
-  thread_ = std::thread([this] { runGuarded("sink " + sink_name_, [this] { run(); }); });
+  // A failure of the loop itself is logged and counted, and delivery starts again from
+  // the durable cursor after a pause: a sink never stops delivering silently.
+  thread_ = std::thread([this] {
+    while (!stopping_.load() && !runGuarded("sink " + sink_name_, [this] { run(); }))
+      pause(std::chrono::seconds(1));
+  });
 }
 
 SinkWorker::~SinkWorker() {

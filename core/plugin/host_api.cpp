@@ -104,9 +104,15 @@ sg_status emitSpan(sg_host_ctx* ctx, const sg_event* events, size_t count) {
   const Status s = ctx->services.ingest->emit(ctx->instance_name, {events, count});
   if (!s.ok()) {
     ctx->emit_errors.fetch_add(1, std::memory_order_relaxed);
-    logWarn(
-        "ingest", "emit refused",
-        {{"instance", ctx->instance_name}, {"status", statusName(s.code)}, {"reason", s.message}});
+    // One line per instance per interval, with how many were not logged: a plugin that
+    // emits into a full buffer thousands of times a second must not wear out the flash.
+    uint64_t suppressed = 0;
+    if (ctx->emit_warnings.allow(suppressed))
+      logWarn("ingest", "emit refused",
+              {{"instance", ctx->instance_name},
+               {"status", statusName(s.code)},
+               {"reason", s.message},
+               {"not_logged_since_last", std::to_string(suppressed)}});
     return s.code;
   }
   ctx->emitted.fetch_add(count, std::memory_order_relaxed);
@@ -118,6 +124,10 @@ sg_status hostEmit(sg_host_ctx* ctx, const sg_event* event) {
 }
 
 sg_status hostEmitBatch(sg_host_ctx* ctx, const sg_event* events, size_t count) {
+  // An array, read at our stride: each element must be exactly our sg_event (frozen for
+  // all of ABI 1), checked before the next one is read.
+  for (size_t i = 0; i < count && events != nullptr; ++i)
+    if (events[i].struct_size != sizeof(sg_event)) return SG_ERR_INVALID;
   return emitSpan(ctx, events, count);
 }
 

@@ -9,6 +9,7 @@
 
 #include "buffer/event_buffer.hpp"
 #include "buffer/ingest.hpp"
+#include "common/log.hpp"
 
 namespace storegate {
 
@@ -38,6 +39,7 @@ struct sg_host_ctx {
   std::atomic<uint64_t> calls_after_close{0};
   std::atomic<uint64_t> emitted{0};
   std::atomic<uint64_t> emit_errors{0};
+  storegate::LogThrottle emit_warnings{std::chrono::seconds(10)};
 
   // Closes the context and waits (bounded) for host calls already inside to return.
   void close();

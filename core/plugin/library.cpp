@@ -3,9 +3,12 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <fstream>
+
+#include "event/json_check.hpp"
 
 namespace storegate {
 
@@ -37,7 +40,8 @@ bool validName(const std::string& n) {
 // Smallest table sizes a v1.0 plugin may hand over: up to and including the last v1.0 field.
 constexpr size_t kMinDescriptorSize = offsetof(sg_plugin_descriptor, vtable) + sizeof(void*);
 constexpr size_t kMinVtableSize = offsetof(sg_plugin_vtable, destroy) + sizeof(void*);
-constexpr size_t kMinPropertySize = offsetof(sg_property, allowed_count) + sizeof(size_t);
+constexpr size_t kSchemasEnd = offsetof(sg_plugin_descriptor, schema_count) + sizeof(size_t);
+constexpr size_t kMaxSchemaBytes = 64 << 10;
 
 // Validates and copies the descriptor; returns the problem or empty.
 std::string readDescriptor(const sg_plugin_descriptor* d, PluginInfo& info, sg_plugin_vtable& vt) {
@@ -95,12 +99,18 @@ std::string readDescriptor(const sg_plugin_descriptor* d, PluginInfo& info, sg_p
     return "plugin '" + info.name + "' declares " + std::to_string(d->property_count) +
            " properties but no table";
   }
+  if (d->property_count > 4096) {
+    return "plugin '" + info.name + "' declares " + std::to_string(d->property_count) +
+           " properties (at most 4096)";
+  }
   for (size_t i = 0; i < d->property_count; ++i) {
+    // An array: indexed with our sizeof, so each element must be exactly that (ABI 1 freezes
+    // sg_property); checked before the next element is read at our stride.
     const sg_property& p = d->properties[i];
-    if (p.struct_size < kMinPropertySize) {
+    if (p.struct_size != sizeof(sg_property)) {
       return "plugin '" + info.name + "' property " + std::to_string(i) + " struct_size " +
-             std::to_string(p.struct_size) + " is smaller than ABI 1.0's " +
-             std::to_string(kMinPropertySize);
+             std::to_string(p.struct_size) + " is not " + std::to_string(sizeof(sg_property)) +
+             " (sg_property is frozen for all of ABI 1: rebuild against this SDK)";
     }
     PropertySpec spec;
     spec.name = copy(p.name);
@@ -122,6 +132,28 @@ std::string readDescriptor(const sg_plugin_descriptor* d, PluginInfo& info, sg_p
       }
     }
     info.properties.push_back(std::move(spec));
+  }
+  if (d->struct_size >= kSchemasEnd && d->schema_count > 0) {
+    if (d->schemas == nullptr || d->schema_count > d->property_count)
+      return "plugin '" + info.name + "' declares " + std::to_string(d->schema_count) +
+             " property schemas but no table, or more than it has properties";
+    for (size_t i = 0; i < d->schema_count; ++i) {
+      const std::string name = copy(d->schemas[i].property);
+      const std::string text = copy(d->schemas[i].json_schema);
+      auto it = std::find_if(info.properties.begin(), info.properties.end(),
+                             [&](const PropertySpec& s) { return s.name == name; });
+      if (it == info.properties.end() ||
+          (it->type != SG_PROP_LIST && it->type != SG_PROP_OBJECT))
+        return "plugin '" + info.name + "' has a schema for '" + name +
+               "', which is not one of its list or object properties";
+      nlohmann::json schema;
+      if (text.size() <= kMaxSchemaBytes && isValidJson(text, 32))
+        schema = nlohmann::json::parse(text, nullptr, false);
+      if (!schema.is_object())
+        return "plugin '" + info.name + "' schema of '" + name +
+               "' is not a JSON object of at most 64 KiB";
+      it->schema = std::move(schema);
+    }
   }
   return {};
 }
@@ -231,6 +263,31 @@ bool isMapped(const std::filesystem::path& path) {
     }
   }
   return false;
+}
+
+void PluginLibrary::validateConfig(const sg_config* config, const std::string& path,
+                                   ConfigErrors& errors) {
+  if (vtable_.validate == nullptr) return;
+  struct Sink {
+    const std::string* path;
+    ConfigErrors* errors;
+    size_t reported = 0;
+  } sink{&path, &errors};
+  const auto report = [](void* user, sg_str p, sg_str message) {
+    auto* s = static_cast<Sink*>(user);
+    if (++s->reported > 100) return;  // a plugin cannot flood the answer
+    const std::string where = copy(p);
+    s->errors->push_back({*s->path + (where.empty() ? "" : "." + where), copy(message)});
+  };
+  sg_status st = SG_ERR_FAILED;
+  try {
+    st = vtable_.validate(config, report, &sink);
+  } catch (...) {
+    st = SG_ERR_FAILED;
+  }
+  if (st != SG_OK && sink.reported == 0)
+    errors.push_back({path, "plugin '" + info_.name + "' refused the config (" +
+                                std::string(statusName(st)) + ") without saying why"});
 }
 
 }  // namespace storegate

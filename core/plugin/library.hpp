@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "config/config_error.hpp"
 #include "plugin/properties.hpp"
 
 namespace storegate {
@@ -52,6 +53,10 @@ class PluginLibrary {
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
   // Function pointers into the library: valid only while it is loaded.
   [[nodiscard]] const sg_plugin_vtable& vtable() const { return vtable_; }
+  // Runs the plugin's own config check (vtable.validate, ABI 1.2) on a config the host has
+  // resolved; each problem is appended to `errors` under `path` ("plugins[2].config").
+  // A plugin without one checks nothing here (create will). Never throws.
+  void validateConfig(const sg_config* config, const std::string& path, ConfigErrors& errors);
 
   // Marks the library as unsafe to unload (a thread of it may still run); unload() will
   // then retire it. Sticky.

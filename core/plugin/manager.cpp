@@ -93,9 +93,11 @@ ConfigErrors PluginManager::validate(const InstanceSpec& spec) {
         {spec.path + ".library",
          path->string() + " holds plugin '" + lib->info().name + "', not '" + spec.plugin + "'"});
   } else {
-    ignoreResult(resolveConfig(lib->info().properties, spec.config, spec.path + ".config",
-                               errors, spec.base_dir),
-                 "validation: only the errors matter");
+    // The host's checks of the declared properties first, then the plugin's own rules
+    // (ABI 1.2), so --check-config refuses what create would.
+    if (auto resolved = resolveConfig(lib->info().properties, spec.config, spec.path + ".config",
+                                      errors, spec.base_dir))
+      lib->validateConfig(resolved->view(), spec.path + ".config", errors);
   }
   // Drop our hold; an unused library is closed again right away.
   std::string fate;
@@ -400,24 +402,37 @@ SwapReport PluginManager::hotSwap(const std::string& name, const std::filesystem
   if (old->info().isSource() || !old_running) {
     // A source's two builds must never emit at once: its state (e.g. a file offset)
     // belongs to one writer. Stop the old one first; the gap is stop + start.
-    std::lock_guard slot_lock(entry->slot->mu);
-    if (old_running)
-      old->stop(kStopDeadline).ignoreError("a failed stop is logged; the new build starts");
-    Status started = fresh->start();
-    if (!started.ok()) {
-      report.error = "new build failed to start: " + started.message;
-      std::string ignored;
-      retire(fresh, ignored);
-      if (old_running) {
-        ConfigErrors again;
-        auto revived = build(spec, old->library(), again);
-        if (revived && revived->state() == InstanceState::Created && revived->start().ok()) {
-          report.rolled_back = true;
-          old->destroy();
-          std::string fate;
-          retire(old, fate);  // shares the library with `revived`: stays loaded
-          entry->slot->instance = revived;
+    // retire() takes mu_: it runs after the slot lock is released (list() takes mu_, then
+    // a slot's lock — the other order would deadlock with it).
+    std::vector<std::shared_ptr<PluginInstance>> to_retire;
+    bool failed = false;
+    {
+      std::lock_guard slot_lock(entry->slot->mu);
+      if (old_running)
+        old->stop(kStopDeadline).ignoreError("a failed stop is logged; the new build starts");
+      Status started = fresh->start();
+      if (!started.ok()) {
+        failed = true;
+        report.error = "new build failed to start: " + started.message;
+        to_retire.push_back(fresh);
+        if (old_running) {
+          ConfigErrors again;
+          auto revived = build(spec, old->library(), again);
+          if (revived && revived->state() == InstanceState::Created && revived->start().ok()) {
+            report.rolled_back = true;
+            old->destroy();
+            to_retire.push_back(old);  // shares the library with `revived`: stays loaded
+            entry->slot->instance = revived;
+          }
         }
+      } else {
+        entry->slot->instance = fresh;
+      }
+    }
+    if (failed) {
+      for (const auto& inst : to_retire) {
+        std::string fate;
+        retire(inst, fate);
       }
       logError("plugin", "hot swap failed",
                {{"instance", name},
@@ -425,7 +440,6 @@ SwapReport PluginManager::hotSwap(const std::string& name, const std::filesystem
                 {"rolled_back", report.rolled_back ? "true" : "false"}});
       return report;
     }
-    entry->slot->instance = fresh;
   } else {
     // A pure sink: start the new build first, then switch between two batches.
     Status started = fresh->start();

@@ -339,10 +339,10 @@ nlohmann::json propertiesToJsonSchema(const std::vector<PropertySpec>& specs) {
         p["enum"] = s.allowed;
         break;
       case SG_PROP_LIST:
-        p["type"] = "array";
-        break;
       case SG_PROP_OBJECT:
-        p["type"] = "object";
+        // The plugin's own schema of the value when it has one, else the bare type.
+        if (s.schema.is_object()) p = s.schema;
+        p["type"] = s.type == SG_PROP_LIST ? "array" : "object";
         break;
       default:
         break;

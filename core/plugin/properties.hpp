@@ -24,6 +24,7 @@ struct PropertySpec {
   double min = 0;
   double max = 0;
   std::vector<std::string> allowed;
+  nlohmann::json schema;  // LIST/OBJECT: the plugin's JSON Schema of the value (ABI 1.2)
 
   [[nodiscard]] bool required() const { return (flags & SG_PROP_REQUIRED) != 0; }
   [[nodiscard]] bool secret() const { return (flags & SG_PROP_SECRET) != 0; }

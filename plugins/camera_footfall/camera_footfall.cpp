@@ -1,5 +1,6 @@
 #include "camera_footfall.hpp"
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -44,6 +45,24 @@ std::vector<Line> parseLines(const std::string& text) {
 }
 std::vector<Zone> parseZones(const std::string& text) {
   return parseShapes<Zone>(text, "zones", "polygon", 3);
+}
+
+void CameraFootfall::validateConfig(const sdk::Config& c, sdk::ConfigIssues& issues) {
+  // The same parsing the constructor does, so --check-config refuses what start would.
+  const auto check = [&](const std::function<size_t()>& parse) -> size_t {
+    try {
+      return parse();
+    } catch (const sdk::Error& e) {
+      const std::string what = e.what();
+      const size_t colon = what.find(": ");
+      issues.add(colon == std::string::npos ? "" : what.substr(0, colon),
+                 colon == std::string::npos ? what : what.substr(colon + 2));
+      return 1;  // counts as something to count: no second complaint about emptiness
+    }
+  };
+  const size_t lines = check([&] { return parseLines(c.getJson("lines")).size(); });
+  const size_t zones = check([&] { return parseZones(c.getJson("zones")).size(); });
+  if (lines == 0 && zones == 0) issues.add("lines", "lines and zones are both empty: nothing to count");
 }
 
 CameraFootfall::CameraFootfall(sdk::Host host, const sdk::Config& c)

@@ -25,6 +25,8 @@ class CameraFootfall final : public sdk::Plugin {
  public:
   CameraFootfall(sdk::Host host, const sdk::Config& config);
   ~CameraFootfall() override;
+  // The lines and zones parsed as the constructor does, with no camera opened (ABI 1.2).
+  static void validateConfig(const sdk::Config& config, sdk::ConfigIssues& issues);
 
   void start() override;
   void stop(std::chrono::milliseconds deadline) override;

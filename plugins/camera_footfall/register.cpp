@@ -49,6 +49,20 @@ constexpr sg_property kProperties[] = {
         .range(10, 600'000),
 };
 
+// What a line and a zone look like, for --plugin-schema, the docs and the console.
+constexpr sg_property_schema kSchemas[] = {
+    storegate::sdk::propertySchema(
+        "lines",
+        R"({"type":"array","items":{"type":"object","required":["name","points"],)"
+        R"("properties":{"name":{"type":"string"},"points":{"type":"array","minItems":2,)"
+        R"("items":{"type":"array","minItems":2,"maxItems":2,"items":{"type":"number"}}}}}})"),
+    storegate::sdk::propertySchema(
+        "zones",
+        R"({"type":"array","items":{"type":"object","required":["name","polygon"],)"
+        R"("properties":{"name":{"type":"string"},"polygon":{"type":"array","minItems":3,)"
+        R"("items":{"type":"array","minItems":2,"maxItems":2,"items":{"type":"number"}}}}}})"),
+};
+
 constexpr storegate::sdk::PluginInfo kInfo{
     .name = "camera_footfall",
     .version = "1.0.0",
@@ -59,6 +73,7 @@ constexpr storegate::sdk::PluginInfo kInfo{
     .kinds = SG_KIND_SOURCE,
     .flags = 0,  // OpenCV keeps process-wide state: retired on hot swap
     .properties = kProperties,
+    .schemas = kSchemas,
 };
 }  // namespace
 

@@ -87,7 +87,7 @@ TEST(AbiLayout, DeliveryResult) {
 }
 
 TEST(AbiLayout, PluginVtable) {
-  EXPECT_EQ(sizeof(sg_plugin_vtable), 80u);
+  EXPECT_EQ(sizeof(sg_plugin_vtable), 88u);
   EXPECT_EQ(offsetof(sg_plugin_vtable, create), 8u);
   EXPECT_EQ(offsetof(sg_plugin_vtable, start), 16u);
   EXPECT_EQ(offsetof(sg_plugin_vtable, reconfigure), 24u);
@@ -96,11 +96,19 @@ TEST(AbiLayout, PluginVtable) {
   EXPECT_EQ(offsetof(sg_plugin_vtable, health), 48u);
   EXPECT_EQ(offsetof(sg_plugin_vtable, stop), 56u);
   EXPECT_EQ(offsetof(sg_plugin_vtable, destroy), 64u);
-  EXPECT_EQ(offsetof(sg_plugin_vtable, query), 72u);  // ABI 1.1
+  EXPECT_EQ(offsetof(sg_plugin_vtable, query), 72u);     // ABI 1.1
+  EXPECT_EQ(offsetof(sg_plugin_vtable, validate), 80u);  // ABI 1.2
+}
+
+TEST(AbiLayout, PropertySchemaIsAFrozenArrayElement) {
+  EXPECT_EQ(sizeof(sg_property_schema), 32u);
+  EXPECT_EQ(offsetof(sg_property_schema, json_schema), 16u);
 }
 
 TEST(AbiLayout, PluginDescriptor) {
-  EXPECT_EQ(sizeof(sg_plugin_descriptor), 104u);
+  EXPECT_EQ(sizeof(sg_plugin_descriptor), 120u);
+  EXPECT_EQ(offsetof(sg_plugin_descriptor, schemas), 104u);       // ABI 1.2
+  EXPECT_EQ(offsetof(sg_plugin_descriptor, schema_count), 112u);  // ABI 1.2
   EXPECT_EQ(offsetof(sg_plugin_descriptor, abi_version), 4u);
   EXPECT_EQ(offsetof(sg_plugin_descriptor, name), 8u);
   EXPECT_EQ(offsetof(sg_plugin_descriptor, version), 24u);

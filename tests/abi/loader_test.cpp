@@ -1,6 +1,9 @@
 // Every way a plugin library can be wrong is refused at load, or contained at run time,
 // with a message that names the problem.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+
+#include <cstddef>
 
 #include <storegate/sdk.hpp>
 
@@ -42,7 +45,7 @@ TEST(Loader, LoadsAGoodPluginAndCopiesItsDescriptor) {
   auto lib = PluginLibrary::open(test::fixtureDir() / "counter.so", error);
   ASSERT_TRUE(lib) << error;
   EXPECT_EQ(lib->info().name, "counter");
-  EXPECT_EQ(lib->info().abi_version, SG_ABI_VERSION(1, 1));
+  EXPECT_EQ(lib->info().abi_version, SG_ABI_VERSION(1, 2));
   EXPECT_TRUE(lib->info().isSource());
   EXPECT_TRUE(lib->info().unloadSafe());
   ASSERT_EQ(lib->info().properties.size(), 1u);
@@ -60,7 +63,7 @@ TEST(Loader, RefusesALibraryWithoutTheQuerySymbol) {
 
 TEST(Loader, RefusesATooNewAbiMajorAndSaysWhichVersions) {
   const std::string e = loadError("bad_abi_too_new");
-  EXPECT_NE(e.find("speaks no ABI version this host supports (host: 1.0..1.1, plugin: 2.0)"),
+  EXPECT_NE(e.find("speaks no ABI version this host supports (host: 1.0..1.2, plugin: 2.0)"),
             std::string::npos)
       << e;
 }
@@ -168,14 +171,29 @@ TEST_F(Contained, QueriesNeedARunningInstanceThatExists) {
   EXPECT_EQ(manager_.query("counter_1", "snapshot", "", type, body).code, SG_ERR_CLOSED);
 }
 
-TEST(Negotiation, APluginOfANewerMinorServesAnOlderHostOfItsMajor) {
-  sg_plugin_descriptor d{};
-  d.struct_size = sizeof d;
-  d.abi_version = SG_ABI_VERSION(1, 1);
-  using sdk::detail::negotiate;
-  EXPECT_EQ(negotiate(&d, SG_ABI_VERSION(1, 0), SG_ABI_VERSION(1, 0)), &d);
-  EXPECT_EQ(negotiate(&d, SG_ABI_VERSION(1, 2), SG_ABI_VERSION(1, 3)), nullptr);
-  EXPECT_EQ(negotiate(&d, SG_ABI_VERSION(2, 0), SG_ABI_VERSION(2, 0)), nullptr);
+TEST(Negotiation, APluginAnswersEachHostWithADescriptorOfAVersionInsideItsRange) {
+  // A real SDK-built plugin, asked as hosts of each range would ask it.
+  void* handle = ::dlopen((test::fixtureDir() / "counter.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << ::dlerror();
+  const auto query =
+      reinterpret_cast<sg_plugin_query_fn>(::dlsym(handle, SG_PLUGIN_QUERY_SYMBOL));
+  ASSERT_NE(query, nullptr);
+  const sg_plugin_descriptor* old_host = query(SG_ABI_VERSION(1, 0), SG_ABI_VERSION(1, 0));
+  ASSERT_NE(old_host, nullptr);
+  EXPECT_EQ(old_host->abi_version, SG_ABI_VERSION(1, 0)) << "never a 1.2 descriptor to a 1.0 host";
+  EXPECT_EQ(old_host->vtable->struct_size, offsetof(sg_plugin_vtable, query));
+  EXPECT_EQ(old_host->struct_size, offsetof(sg_plugin_descriptor, schemas));
+  const sg_plugin_descriptor* v11 = query(SG_ABI_VERSION(1, 0), SG_ABI_VERSION(1, 1));
+  ASSERT_NE(v11, nullptr);
+  EXPECT_EQ(v11->abi_version, SG_ABI_VERSION(1, 1));
+  EXPECT_EQ(v11->vtable->struct_size, offsetof(sg_plugin_vtable, validate));
+  const sg_plugin_descriptor* newer_host = query(SG_ABI_VERSION(1, 0), SG_ABI_VERSION(1, 9));
+  ASSERT_NE(newer_host, nullptr);
+  EXPECT_EQ(newer_host->abi_version, SG_ABI_VERSION(1, 2)) << "its own newest";
+  EXPECT_EQ(newer_host->vtable->struct_size, sizeof(sg_plugin_vtable));
+  EXPECT_EQ(query(SG_ABI_VERSION(1, 3), SG_ABI_VERSION(1, 9)), nullptr) << "too old for it";
+  EXPECT_EQ(query(SG_ABI_VERSION(2, 0), SG_ABI_VERSION(2, 0)), nullptr) << "another major";
+  ::dlclose(handle);
 }
 
 }  // namespace storegate

@@ -49,7 +49,7 @@ TEST_F(Daemon, VersionNamesTheAbiRange) {
   const auto [code, out] = test::runProgram(test::storegatedPath(), {"--version"});
   EXPECT_EQ(code, 0);
   EXPECT_NE(out.find("storegated "), std::string::npos);
-  EXPECT_NE(out.find("plugin ABI 1.0..1.1"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugin ABI 1.0..1.2"), std::string::npos) << out;
 }
 
 TEST_F(Daemon, UnknownFlagIsAUsageError) {
@@ -287,8 +287,8 @@ TEST_F(Daemon, ListPluginsShowsWhatIsInstalled) {
   const auto [code, out] =
       test::runProgram(test::storegatedPath(), {"--list-plugins", "--config", config.string()});
   EXPECT_EQ(code, 0);
-  EXPECT_NE(out.find("hello\t1.0.0\tsource\tABI 1.1"), std::string::npos) << out;
-  EXPECT_NE(out.find("file_sink\t1.0.0\tsink\tABI 1.1"), std::string::npos) << out;
+  EXPECT_NE(out.find("hello\t1.0.0\tsource\tABI 1.2"), std::string::npos) << out;
+  EXPECT_NE(out.find("file_sink\t1.0.0\tsink\tABI 1.2"), std::string::npos) << out;
 }
 
 // The committed plugin schemas (config/schemas/plugins) are what the plugins declare.

@@ -217,3 +217,34 @@ TEST(CameraFootfall, AVideoFileThroughThePluginBecomesCrossingCountAndDwellEvent
 }
 
 }  // namespace storegate
+
+namespace storegate {
+
+TEST(CameraFootfall, AConfigStartWouldRefuseIsRefusedByValidationWithItsPath) {
+  // What --check-config, a reload and POST /v1/config/validate run: the host's property
+  // checks, then the plugin's own (ABI 1.2) — no camera opened, nothing started.
+  test::TempDir dir;
+  const auto rig_owner = test::bundledPluginRig(dir / "gw");
+  InstanceSpec s;
+  s.name = "door";
+  s.plugin = "camera_footfall";
+  s.path = "plugins[0]";
+  s.config = {{"camera.url", "/no/such/camera.avi"},
+              {"lines", nlohmann::json::parse(R"([{"name": "door", "points": [[0, 240]]}])")},
+              {"zones", nlohmann::json::parse(R"([{"name": "mat", "polygon": "square"}])")}};
+  const ConfigErrors errors = rig_owner->manager->validate(s);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].path, "plugins[0].config.lines[0].points");
+  EXPECT_NE(errors[0].message.find("needs at least 2"), std::string::npos) << errors[0].message;
+  EXPECT_EQ(errors[1].path, "plugins[0].config.zones[0].polygon");
+  s.config["lines"] = nlohmann::json::array();
+  s.config["zones"] = nlohmann::json::array();
+  const ConfigErrors empty = rig_owner->manager->validate(s);
+  ASSERT_EQ(empty.size(), 1u);
+  EXPECT_NE(empty[0].message.find("nothing to count"), std::string::npos);
+  s.config["lines"] = nlohmann::json::parse(R"([{"name": "door", "points": [[0, 1], [2, 3]]}])");
+  EXPECT_TRUE(rig_owner->manager->validate(s).empty()) << "a good config passes";
+  EXPECT_TRUE(rig_owner->manager->names().empty()) << "validation creates no instance";
+}
+
+}  // namespace storegate

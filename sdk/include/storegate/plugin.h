@@ -7,7 +7,8 @@
  * type and no exception ever crosses. The C++ SDK (`storegate/sdk.hpp`) is compiled
  * *into* each plugin and turns this table into classes.
  *
- * Versions: 1.0, 1.1 (appended sg_plugin_vtable.query).
+ * Versions: 1.0, 1.1 (appended sg_plugin_vtable.query), 1.2 (appended
+ * sg_plugin_vtable.validate and sg_plugin_descriptor.schemas/schema_count).
  *
  * Evolution rules (append-only):
  *   - Every table starts with `struct_size`. A minor version only appends fields to the
@@ -15,6 +16,12 @@
  *   - A major version change is a new ABI; the host and the plugin negotiate a version
  *     both speak (see storegate_plugin_query) or the host refuses the plugin.
  *   - Enumerations only gain values. 0 means "OK" for statuses and "unspecified" for kinds.
+ *   - Tables passed as ARRAYS (sg_event, sg_property, sg_config_value, sg_property_schema)
+ *     are frozen at their 1.0 layout for all of ABI 1: the reader indexes them with its
+ *     own sizeof, so they never grow (new per-element data goes in a new parallel table).
+ *     The host refuses an array whose elements' struct_size is not exactly its own.
+ *   - storegate_plugin_query returns a descriptor for a version inside the host's range:
+ *     to a 1.0 host a 1.2 plugin answers as 1.0 (its tables' struct_size cut to 1.0's).
  *
  * Memory rule: memory is freed on the side that allocated it. Everything the host hands
  * to a plugin is borrowed for the duration of that call only (copy what you keep);
@@ -31,7 +38,7 @@ extern "C" {
 #endif
 
 #define SG_ABI_MAJOR 1
-#define SG_ABI_MINOR 1
+#define SG_ABI_MINOR 2
 /* A version as one number: major in the high 16 bits, minor in the low 16 bits. */
 #define SG_ABI_VERSION(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define SG_ABI_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
@@ -281,6 +288,11 @@ typedef struct sg_delivery_result {
  * the bytes. Both are borrowed for the call; the host copies them. */
 typedef void (*sg_reply_fn)(void* user, sg_str media_type, sg_bytes body);
 
+/* Receives one problem a plugin's validate found (ABI 1.2): `path` within the instance's
+ * config (e.g. "lines[0].points"; empty: the config as a whole) and what is wrong, for
+ * people. Both are borrowed for the call; the host copies them. */
+typedef void (*sg_issue_fn)(void* user, sg_str path, sg_str message);
+
 /* The plugin's functions. The host calls them from its own threads and never calls
  * two of them concurrently for one instance, except `health`, which may come at any time
  * between start and stop. Required: create, start, stop, destroy; deliver for sinks. */
@@ -332,7 +344,22 @@ typedef struct sg_plugin_vtable {
    * does not know, SG_ERR_TIMEOUT when the answer did not come (explained by set_error). */
   sg_status (*query)(sg_instance* instance, sg_str name, sg_bytes payload, sg_reply_fn reply,
                      void* user);
+
+  /* ABI 1.2. Optional. Checks a config (already checked by the host against the declared
+   * properties) by the plugin's own rules, without creating an instance, so that
+   * `storegated --check-config` and a reload refuse what create would refuse. No I/O, no
+   * threads, no allocation kept; may be called from any thread, concurrently with
+   * anything, with no instance in existence. Calls `report` once per problem; returns
+   * SG_OK when it found none, SG_ERR_INVALID when it reported any. */
+  sg_status (*validate)(const sg_config* config, sg_issue_fn report, void* user);
 } sg_plugin_vtable;
+
+/* A JSON Schema (draft 2020-12, as text) for one LIST or OBJECT property, for documentation,
+ * `storegated --plugin-schema` and the console (ABI 1.2). An array element: frozen layout. */
+typedef struct sg_property_schema {
+  sg_str property;    /* the property's name */
+  sg_str json_schema; /* a JSON object, at most 64 KiB */
+} sg_property_schema;
 
 /* Describes a plugin build. Static data owned by the library; valid while it is loaded. */
 typedef struct sg_plugin_descriptor {
@@ -347,6 +374,9 @@ typedef struct sg_plugin_descriptor {
   const sg_property* properties;
   size_t property_count;
   const sg_plugin_vtable* vtable;
+  /* ABI 1.2. Optional (NULL/0). Schemas of LIST and OBJECT properties, by name. */
+  const sg_property_schema* schemas;
+  size_t schema_count;
 } sg_plugin_descriptor;
 
 /* The one exported symbol. The host passes the range of ABI versions it speaks

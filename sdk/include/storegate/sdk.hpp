@@ -15,6 +15,7 @@
 #include <storegate/plugin.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +25,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace storegate::sdk {
@@ -339,6 +341,12 @@ class Plugin {
 
 // ---- Registration -----------------------------------------------------------------------------
 
+// A JSON Schema for a LIST or OBJECT property (ABI 1.2): what --plugin-schema, the docs
+// and the console show for it.
+constexpr sg_property_schema propertySchema(std::string_view property, std::string_view schema) {
+  return sg_property_schema{{property.data(), property.size()}, {schema.data(), schema.size()}};
+}
+
 struct PluginInfo {
   std::string_view name;
   std::string_view version;
@@ -347,6 +355,27 @@ struct PluginInfo {
   sg_plugin_kind kinds = SG_KIND_UNSPECIFIED;
   sg_plugin_flags flags = 0;
   std::span<const sg_property> properties{};
+  std::span<const sg_property_schema> schemas{};
+};
+
+// What a plugin's static validateConfig reports (ABI 1.2): each problem with its path in
+// the instance's config. A plugin class opts in by declaring
+//   static void validateConfig(const sdk::Config& config, sdk::ConfigIssues& issues);
+// the host then calls it for --check-config, reloads and the API's validation, with no
+// instance created; it must not do I/O or start anything. Throwing sdk::Error counts as one
+// issue for the config as a whole.
+class ConfigIssues {
+ public:
+  void add(std::string path, std::string message) {
+    issues_.emplace_back(std::move(path), std::move(message));
+  }
+  [[nodiscard]] bool empty() const { return issues_.empty(); }
+  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& all() const {
+    return issues_;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> issues_;
 };
 
 namespace detail {
@@ -437,23 +466,53 @@ struct Trampolines {
     } catch (...) {  // a throwing destructor must not cross the boundary
     }
   }
+  static constexpr bool kValidates = requires(const Config& c, ConfigIssues& i) {
+    T::validateConfig(c, i);
+  };
+  static sg_status validate(const sg_config* c, sg_issue_fn report, void* user) noexcept {
+    ConfigIssues issues;
+    try {
+      if constexpr (kValidates) T::validateConfig(Config(c), issues);
+    } catch (const std::exception& e) {
+      issues.add("", e.what());
+    } catch (...) {
+      issues.add("", "unknown exception");
+    }
+    for (const auto& [path, message] : issues.all())
+      report(user, sg_str{path.data(), path.size()}, sg_str{message.data(), message.size()});
+    return issues.empty() ? SG_OK : SG_ERR_INVALID;
+  }
 
-  static constexpr sg_plugin_vtable vtable{sizeof(sg_plugin_vtable),
-                                           0,
-                                           &create,
-                                           &start,
-                                           &reconfigure,
-                                           &deliver,
-                                           &command,
-                                           &health,
-                                           &stop,
-                                           &destroy,
-                                           &query};
+  // The table as each minor version of ABI 1 knows it: a host of an older minor gets a
+  // struct_size that ends where its version's table ends (see negotiate).
+  static constexpr sg_plugin_vtable tableFor(uint32_t minor) {
+    return sg_plugin_vtable{static_cast<uint32_t>(minor >= 2   ? sizeof(sg_plugin_vtable)
+                                                  : minor == 1 ? offsetof(sg_plugin_vtable, validate)
+                                                               : offsetof(sg_plugin_vtable, query)),
+                            0,
+                            &create,
+                            &start,
+                            &reconfigure,
+                            &deliver,
+                            &command,
+                            &health,
+                            &stop,
+                            &destroy,
+                            minor >= 1 ? &query : nullptr,
+                            minor >= 2 && kValidates ? &validate : nullptr};
+  }
 };
 
-constexpr sg_plugin_descriptor describe(const PluginInfo& info, const sg_plugin_vtable* vt) {
-  return sg_plugin_descriptor{sizeof(sg_plugin_descriptor),
-                              SG_ABI_VERSION(SG_ABI_MAJOR, SG_ABI_MINOR),
+template <typename T>
+inline constexpr sg_plugin_vtable kVtables[SG_ABI_MINOR + 1] = {
+    Trampolines<T>::tableFor(0), Trampolines<T>::tableFor(1), Trampolines<T>::tableFor(2)};
+
+constexpr sg_plugin_descriptor describe(const PluginInfo& info, const sg_plugin_vtable* vt,
+                                        uint32_t minor) {
+  return sg_plugin_descriptor{static_cast<uint32_t>(minor >= 2
+                                                        ? sizeof(sg_plugin_descriptor)
+                                                        : offsetof(sg_plugin_descriptor, schemas)),
+                              SG_ABI_VERSION(SG_ABI_MAJOR, minor),
                               str(info.name),
                               str(info.version),
                               str(info.vendor),
@@ -462,18 +521,19 @@ constexpr sg_plugin_descriptor describe(const PluginInfo& info, const sg_plugin_
                               info.flags,
                               info.properties.data(),
                               info.properties.size(),
-                              vt};
+                              vt,
+                              minor >= 2 ? info.schemas.data() : nullptr,
+                              minor >= 2 ? info.schemas.size() : 0};
 }
 
-// This SDK speaks exactly v1.x; it answers when the host's range contains its version.
-constexpr const sg_plugin_descriptor* negotiate(const sg_plugin_descriptor* d, uint32_t lo,
+// This SDK speaks 1.0 up to its own minor; it answers with the newest of those inside the
+// host's range [lo, hi], or nullptr when none is (another major).
+constexpr const sg_plugin_descriptor* negotiate(const sg_plugin_descriptor* by_minor, uint32_t lo,
                                                 uint32_t hi) {
-  // Minor versions only append: a host of an older minor reads what it knows of ours.
-  const uint32_t major = SG_ABI_VERSION_MAJOR(d->abi_version);
-  return d->abi_version >= lo && major >= SG_ABI_VERSION_MAJOR(lo) &&
-                 major <= SG_ABI_VERSION_MAJOR(hi)
-             ? d
-             : nullptr;
+  const uint32_t ours = SG_ABI_VERSION(SG_ABI_MAJOR, SG_ABI_MINOR);
+  const uint32_t pick = hi < ours ? hi : ours;
+  if (SG_ABI_VERSION_MAJOR(pick) != SG_ABI_MAJOR || pick < lo) return nullptr;
+  return &by_minor[SG_ABI_VERSION_MINOR(pick)];
 }
 
 // Appends `s` escaped for the inside of a JSON string (no quotes added).
@@ -595,12 +655,15 @@ inline std::string toCloudEventJson(const sg_event& e) {
 
 // Exports the plugin: STOREGATE_PLUGIN(MyPlugin, (storegate::sdk::PluginInfo{...})).
 // MyPlugin must be constructible from (storegate::sdk::Host, const storegate::sdk::Config&).
-#define STOREGATE_PLUGIN(PluginClass, info)                                                       \
-  extern "C" SG_PLUGIN_EXPORT const sg_plugin_descriptor* storegate_plugin_query(                 \
-      uint32_t host_min_version, uint32_t host_max_version) {                                     \
-    static constexpr sg_plugin_descriptor kDescriptor = ::storegate::sdk::detail::describe(       \
-        info, &::storegate::sdk::detail::Trampolines<PluginClass>::vtable);                       \
-    return ::storegate::sdk::detail::negotiate(&kDescriptor, host_min_version, host_max_version); \
+#define STOREGATE_PLUGIN(PluginClass, info)                                                      \
+  extern "C" SG_PLUGIN_EXPORT const sg_plugin_descriptor* storegate_plugin_query(                \
+      uint32_t host_min_version, uint32_t host_max_version) {                                    \
+    constexpr const sg_plugin_vtable* kTables = ::storegate::sdk::detail::kVtables<PluginClass>; \
+    static constexpr sg_plugin_descriptor kByMinor[] = {                                         \
+        ::storegate::sdk::detail::describe(info, &kTables[0], 0),                                \
+        ::storegate::sdk::detail::describe(info, &kTables[1], 1),                                \
+        ::storegate::sdk::detail::describe(info, &kTables[2], 2)};                               \
+    return ::storegate::sdk::detail::negotiate(kByMinor, host_min_version, host_max_version);    \
   }
 
 #endif  // STOREGATE_SDK_HPP

@@ -125,3 +125,43 @@ TEST(GatewayConfig, InvalidUtf8IsAnErrorNotACrash) {
 }
 
 }  // namespace storegate
+
+namespace storegate {
+
+TEST(GatewayConfig, HostileYamlIsRefusedBeforeAnyDocumentIsBuilt) {
+  const auto refusal = [](const std::string& yaml) {
+    ConfigErrors errors;
+    EXPECT_FALSE(parseConfig(yaml, "/etc/storegate", errors)) << yaml.substr(0, 80);
+    return joined(errors);
+  };
+  // The recursive alias that crashed the daemon, and a "billion laughs".
+  EXPECT_NE(refusal("store_id: s\nbuffer: {quota: &q [*q]}\n").find("aliases"), std::string::npos);
+  std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'j'; ++c)
+    laughs += std::string(1, c) + ": &" + c + " [*" + char(c - 1) + ", *" + char(c - 1) + ", *" +
+              char(c - 1) + ", *" + char(c - 1) + "]\n";
+  EXPECT_NE(refusal(laughs).find("aliases"), std::string::npos);
+  // A key twice: the second used to win silently.
+  const std::string dup = refusal("store_id: a\ndata_dir: /x\nstore_id: b\n");
+  EXPECT_NE(dup.find("key 'store_id' appears twice"), std::string::npos) << dup;
+  EXPECT_NE(dup.find("line 3"), std::string::npos) << dup;
+  EXPECT_NE(refusal("store_id: a\nplugins:\n  - {name: x, plugin: y, name: z}\n")
+                .find("'name' appears twice"),
+            std::string::npos);
+  // A second document, deep nesting, a complex key, too big.
+  EXPECT_NE(refusal("store_id: a\n---\nstore_id: b\n").find("second YAML document"),
+            std::string::npos);
+  EXPECT_NE(refusal("store_id: a\nx: " + std::string(1000, '[') + std::string(1000, ']') + "\n")
+                .find("nested deeper than 64"),
+            std::string::npos);
+  EXPECT_NE(refusal("store_id: a\n#" + std::string(2 << 20, 'x') + "\n").find("at most"),
+            std::string::npos);
+  // Keys equal in different mappings are fine.
+  ConfigErrors errors;
+  EXPECT_TRUE(parseConfig("store_id: s\ndata_dir: d\nplugins:\n  - {name: a, plugin: hello}\n"
+                          "  - {name: b, plugin: hello}\n",
+                          "/etc/storegate", errors))
+      << joined(errors);
+}
+
+}  // namespace storegate
