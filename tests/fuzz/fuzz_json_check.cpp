@@ -1,0 +1,42 @@
+// libFuzzer target: the ingest path's allocation-free JSON check against nlohmann's parser
+// as an oracle. Whatever nlohmann accepts (within the depth limit) the check accepts; what
+// the check accepts nlohmann accepts too, for ASCII without \u escapes (the check does not
+// validate UTF-8 or surrogate pairs; nlohmann does).
+#include <algorithm>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "event/json_check.hpp"
+
+namespace {
+int depthOf(std::string_view s) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const bool ours = storegate::isValidJson(text, 64);
+  const bool theirs = nlohmann::json::accept(text);
+  if (theirs && !ours && depthOf(text) <= 64) __builtin_trap();
+  bool plain = text.find("\\u") == std::string_view::npos;
+  for (const unsigned char c : text) plain = plain && c < 0x80;
+  if (ours && !theirs && plain) __builtin_trap();
+  return 0;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# ThreadSanitizer job: builds the core, the bundled non-OpenCV plugins, the fixtures and the
+# unit, ABI and integration tests with clang -fsanitize=thread (and -Wthread-safety as an
+# error) in their own tree, then runs them. The daemon started by the integration tests is
+# the TSan build too: a race in it fails its test (TSan's exit code 66).
+# Usage: run.sh SRC BUILD [GTEST_FILTER]
+set -euo pipefail
+src=$(cd "$1" && pwd)
+build=$2
+filter=${3:-"-Crash.*:Outage.*:PlatformEndToEnd.*"}  # the kill-9 loops run in the main job
+if ! command -v clang++-14 >/dev/null; then
+  echo "tsan: clang++-14 is missing; packaging/install-deps.sh installs it" >&2
+  exit 1
+fi
+echo "tsan: building with clang -fsanitize=thread in $build"
+CC=clang-14 CXX=clang++-14 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DSTOREGATE_TSAN=ON -DSTOREGATE_WERROR=ON -DSTOREGATE_WITH_OPENCV=OFF >"$build.configure.log" 2>&1 ||
+  { cat "$build.configure.log"; exit 1; }
+cmake --build "$build"
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 \
+suppressions=$src/tests/tsan/suppressions.txt"
+status=0
+for t in unit_tests abi_tests integration_tests; do
+  echo "tsan: $t"
+  if ! "$build/bin/$t" --gtest_filter="$filter" --gtest_brief=1 >"$build/$t.log" 2>&1; then
+    echo "tsan: $t FAILED"
+    grep -E -A40 "WARNING: ThreadSanitizer|\[  FAILED  \]" "$build/$t.log" | head -120
+    status=1
+  else
+    tail -3 "$build/$t.log"
+  fi
+done
+exit $status
