@@ -70,8 +70,7 @@ AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
   // instance failed or a sink stopped delivering; ?strict=true answers 503 then instead
   // (a load balancer's check). The daemon itself is alive either way.
   r.add("GET", "/v1/health", Role::kNone, [this](ApiRequest& q) {
-    const HealthVerdict v =
-        healthVerdict(daemon_, daemon_.config().admin.health_max_undelivered);
+    const HealthVerdict v = healthVerdict(daemon_, daemon_.config().admin.health_max_undelivered);
     const bool strict = q.query.count("strict") != 0 && q.query.at("strict") == "true";
     if (!v.degraded) return ApiResponse::json(200, {{"status", "ok"}});
     // The reasons (instance names, their errors) only for a token holder.
@@ -155,7 +154,8 @@ ApiResponse withKept(ApiResponse r, const Status& kept) {
 }  // namespace
 
 ApiResponse AdminApi::status() {
-  return ApiResponse::json(200, statusDocument(daemon_, daemon_.config().admin.health_max_undelivered));
+  return ApiResponse::json(200,
+                           statusDocument(daemon_, daemon_.config().admin.health_max_undelivered));
 }
 
 ApiResponse AdminApi::plugins() {
@@ -253,8 +253,8 @@ ApiResponse AdminApi::startStop(const ApiRequest& req, bool start) {
         start ? daemon_.plugins().startInstance(name) : daemon_.plugins().stopInstance(name);
     if (!s.ok() && s.code != SG_ERR_FAILED) return statusError(s, start ? "start" : "stop");
     // Stopped stays stopped across a restart; started (even if it failed) is the file's way.
-    const Status kept = daemon_.control().record(
-        name, [start](control::InstanceChange& c) { c.stopped = !start; });
+    const Status kept =
+        daemon_.control().record(name, [start](control::InstanceChange& c) { c.stopped = !start; });
     const auto r = daemon_.plugins().get(name);
     if (!s.ok())
       return ApiResponse::error(500, "start_failed", s.message, {{"plugin", reportJson(*r)}});
@@ -386,12 +386,15 @@ ApiResponse AdminApi::upload(const ApiRequest& req) {
     const std::string& library = elf ? req.body : pkg.library;
     const auto dir = daemon_.configSnapshot().data_dir / "plugins";
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
+    if (std::filesystem::create_directories(dir, ec)) {  // its entry must survive a power cut
+      if (Status d = syncDirectory(dir.parent_path()); !d.ok())
+        return ApiResponse::error(500, "unwritable", d.message);
+    }
     const std::string stem = elf ? r->plugin : r->plugin + "-" + pkg.manifest.version;
     const auto path = dir / (stem + "-" + package::sha256Hex(library).substr(0, 16) + ".so");
     if (!elf) {
-      if (Status w = writeFileDurably(path.string() + ".sgm",
-                                      package::write(pkg, /*with_library=*/false));
+      if (Status w =
+              writeFileDurably(path.string() + ".sgm", package::write(pkg, /*with_library=*/false));
           !w.ok())
         return ApiResponse::error(500, "unwritable", w.message);
     }
@@ -616,7 +619,8 @@ ApiResponse AdminApi::applyConfig(const ApiRequest& req) {
           daemon_.control().applyFile(previous, /*keep_on_failure=*/true);
       return ApiResponse::error(500, "unwritable",
                                 "cannot replace the config file, so the previous config was "
-                                "applied again: " + w.message,
+                                "applied again: " +
+                                    w.message,
                                 {{"rolled_back", true}, {"rollback_failures", undo}});
     }
     return ApiResponse::json(200, {{"applied", true}, {"file", file.string()}});

@@ -104,9 +104,8 @@ json statusDocument(Daemon& daemon, std::chrono::milliseconds max_undelivered) {
     sinks.push_back({{"name", r.name},
                      {"lag", s.lag},
                      {"oldest_undelivered_age_s", s.oldest_age_s ? json(*s.oldest_age_s) : json()},
-                     {"last_delivery_at", s.last_delivery_ns > 0
-                                              ? json(formatRfc3339(s.last_delivery_ns))
-                                              : json()},
+                     {"last_delivery_at",
+                      s.last_delivery_ns > 0 ? json(formatRfc3339(s.last_delivery_ns)) : json()},
                      {"consecutive_failures", r.consecutive_failures}});
     if (isUplink(r)) {
       const bool up = r.state == "running" && r.health == "ok";
@@ -125,31 +124,33 @@ json statusDocument(Daemon& daemon, std::chrono::milliseconds max_undelivered) {
     disk["total_bytes"] = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
   }
   control::ControlPlane& control = daemon.control();
-  return {{"version", STOREGATE_VERSION},
-          {"store_id", cfg.store_id},
-          {"uptime_s", (now - daemon.startedUnixNs()) / 1'000'000'000},
-          {"started_at", formatRfc3339(daemon.startedUnixNs())},
-          {"config",
-           {{"file", cfg.source_file.string()},
-            {"version", control.version()},
-            {"hash", control.configHash()}}},
-          {"plugins", reports.size()},
-          {"instances", instances},
-          {"sinks", sinks},
-          {"uplink",
-           {{"state", uplinks.empty() ? "none" : uplink_up ? "up" : "down"},
-            {"instances", uplinks}}},
-          {"buffer",
-           {{"events", b.events},
-            {"bytes", b.bytes},
-            {"last_sequence", b.last_sequence},
-            {"dropped", b.dropped},
-            {"dead_letters", b.dead_letters},
-            {"quarantined", b.quarantined},
-            {"disk_paused", b.disk_paused}}},
-          {"disk", disk},
-          {"health",
-           {{"status", verdict.degraded ? "degraded" : "ok"}, {"reasons", verdict.reasons}}}};
+  return {
+      {"version", STOREGATE_VERSION},
+      {"store_id", cfg.store_id},
+      {"uptime_s", (now - daemon.startedUnixNs()) / 1'000'000'000},
+      {"started_at", formatRfc3339(daemon.startedUnixNs())},
+      {"config",
+       {{"file", cfg.source_file.string()},
+        {"version", control.version()},
+        {"hash", control.configHash()}}},
+      {"plugins", reports.size()},
+      {"instances", instances},
+      {"sinks", sinks},
+      {"uplink",
+       {{"state", uplinks.empty() ? "none"
+                  : uplink_up     ? "up"
+                                  : "down"},
+        {"instances", uplinks}}},
+      {"buffer",
+       {{"events", b.events},
+        {"bytes", b.bytes},
+        {"last_sequence", b.last_sequence},
+        {"dropped", b.dropped},
+        {"dead_letters", b.dead_letters},
+        {"quarantined", b.quarantined},
+        {"disk_paused", b.disk_paused}}},
+      {"disk", disk},
+      {"health", {{"status", verdict.degraded ? "degraded" : "ok"}, {"reasons", verdict.reasons}}}};
 }
 
 }  // namespace storegate::admin

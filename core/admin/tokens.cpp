@@ -1,7 +1,5 @@
 #include "admin/tokens.hpp"
 
-#include "common/file_io.hpp"
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -9,6 +7,8 @@
 
 #include <fstream>
 #include <sstream>
+
+#include "common/file_io.hpp"
 
 namespace storegate::admin {
 

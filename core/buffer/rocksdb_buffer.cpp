@@ -309,15 +309,16 @@ void RocksBuffer::writerLoop() {
       group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
-    writer_busy_since_ns_.store(
-        std::chrono::steady_clock::now().time_since_epoch().count() | 1);  // never 0
+    writer_busy_since_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count() |
+                                1);  // never 0
     try {
       commitGroup(group);
     } catch (const std::exception& e) {
       // Nothing of the group was written (the WriteBatch is applied last): each caller
       // hears so and may retry; the writer goes on with the next group.
       logError("buffer", "group commit failed", {{"error", e.what()}});
-      for (Request* r : group) r->status = Status::failed(std::string("commit failed: ") + e.what());
+      for (Request* r : group)
+        r->status = Status::failed(std::string("commit failed: ") + e.what());
     }
     writer_busy_since_ns_.store(0);
     for (size_t i = 0; i + 1 < group.size(); ++i) group[i]->wake_next = group[i + 1];

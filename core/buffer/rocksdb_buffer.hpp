@@ -180,9 +180,9 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   std::atomic<uint64_t> trimmed_{0};
   std::atomic<uint64_t> trimmed_since_compaction_{0};
   std::atomic<uint64_t> wal_sync_failures_{0};
-  std::atomic<bool> wal_sync_failing_{false};       // for logging the transitions only
+  std::atomic<bool> wal_sync_failing_{false};     // for logging the transitions only
   std::atomic<int64_t> writer_busy_since_ns_{0};  // steady clock; 0 while the writer waits
-  uint64_t compacted_upto_ = 0;  // maintenance thread only
+  uint64_t compacted_upto_ = 0;                   // maintenance thread only
   Histogram commit_latency_;
   Histogram group_size_;  // events per group commit, recorded as "seconds" = count / 1e6
 

@@ -75,7 +75,8 @@ class Logger {
 // flash of a router wears out). Thread-safe, lock-free.
 class LogThrottle {
  public:
-  explicit LogThrottle(std::chrono::milliseconds interval) : interval_ns_(interval.count() * 1'000'000) {}
+  explicit LogThrottle(std::chrono::milliseconds interval)
+      : interval_ns_(interval.count() * 1'000'000) {}
   // True when this occurrence should be logged; `suppressed` is then how many were not
   // since the last one that was.
   bool allow(uint64_t& suppressed) {

@@ -201,10 +201,10 @@ void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
     return;
   }
   const std::string p = "admin";
-  r.unknownKeys(admin, p,
-                {"enabled", "listen", "tokens_file", "audit_file", "max_body", "max_upload",
-                 "threads", "queue", "timeout", "rate_per_second", "burst", "tls",
-                 "health_max_undelivered"});
+  r.unknownKeys(
+      admin, p,
+      {"enabled", "listen", "tokens_file", "audit_file", "max_body", "max_upload", "threads",
+       "queue", "timeout", "rate_per_second", "burst", "tls", "health_max_undelivered"});
   out.enabled = r.boolean(admin, p, "enabled", true);
   out.listen = r.string(admin, p, "listen", out.listen);
   if (out.listen.rfind(':') == std::string::npos || out.listen.rfind(':') == 0)
@@ -391,7 +391,7 @@ void readPlugins(Reader& r, const nlohmann::json& plugins, std::vector<InstanceS
 
 std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
                                          const std::filesystem::path& base_dir,
-                                         ConfigErrors& errors) {
+                                         ConfigErrors& errors, GatewayConfig* partial) {
   const size_t before = errors.size();
   // Bounded and strict before anything is built: no aliases, depth, duplicate keys, one
   // document, size (see yaml_guard.hpp).
@@ -443,12 +443,15 @@ std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
   if (cfg.admin.audit_file.empty()) cfg.admin.audit_file = cfg.data_dir / "audit.log";
   readTrust(r, root.value("plugin_trust", nlohmann::json()), cfg.plugin_trust);
   readPlugins(r, root.value("plugins", nlohmann::json()), cfg.plugins);
-  if (errors.size() != before) return std::nullopt;
+  if (errors.size() != before) {
+    if (partial != nullptr) *partial = std::move(cfg);
+    return std::nullopt;
+  }
   return cfg;
 }
 
-std::optional<GatewayConfig> loadConfigFile(const std::filesystem::path& file,
-                                            ConfigErrors& errors) {
+std::optional<GatewayConfig> loadConfigFile(const std::filesystem::path& file, ConfigErrors& errors,
+                                            GatewayConfig* partial) {
   std::ifstream in(file);
   if (!in) {
     errors.push_back({file.string(), "cannot be read (does it exist, and may this user read it?)"});
@@ -458,8 +461,9 @@ std::optional<GatewayConfig> loadConfigFile(const std::filesystem::path& file,
   text << in.rdbuf();
   std::error_code ec;
   const auto abs = std::filesystem::absolute(file, ec);
-  auto cfg = parseConfig(text.str(), abs.parent_path(), errors);
+  auto cfg = parseConfig(text.str(), abs.parent_path(), errors, partial);
   if (cfg) cfg->source_file = abs;
+  if (partial != nullptr) partial->source_file = abs;
   return cfg;
 }
 

@@ -54,11 +54,15 @@ struct GatewayConfig {
 };
 
 // Parses YAML text. `base_dir` resolves relative paths. Every problem found is appended
-// to `errors`; returns nullopt when there was any.
+// to `errors`; returns nullopt when there was any. When `partial` is given and there were
+// errors, it receives what could be read (so the plugins' checks can run too and every
+// error is listed at once).
 [[nodiscard]] std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
                                                        const std::filesystem::path& base_dir,
-                                                       ConfigErrors& errors);
+                                                       ConfigErrors& errors,
+                                                       GatewayConfig* partial = nullptr);
 [[nodiscard]] std::optional<GatewayConfig> loadConfigFile(const std::filesystem::path& file,
-                                                          ConfigErrors& errors);
+                                                          ConfigErrors& errors,
+                                                          GatewayConfig* partial = nullptr);
 
 }  // namespace storegate

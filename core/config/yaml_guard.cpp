@@ -29,8 +29,9 @@ class ShapeChecker final : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
-    throw Refused{{where(mark), "YAML aliases (*name) are not allowed in a config: write the "
-                                "value out where it is needed"}};
+    throw Refused{{where(mark),
+                   "YAML aliases (*name) are not allowed in a config: write the "
+                   "value out where it is needed"}};
   }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                 const std::string& value) override {
@@ -58,8 +59,8 @@ class ShapeChecker final : public YAML::EventHandler {
 
   void push(const YAML::Mark& mark, bool map) {
     if (frames_.size() >= static_cast<size_t>(kMaxYamlDepth))
-      throw Refused{{where(mark), "nested deeper than " + std::to_string(kMaxYamlDepth) +
-                                      " levels"}};
+      throw Refused{
+          {where(mark), "nested deeper than " + std::to_string(kMaxYamlDepth) + " levels"}};
     frames_.push_back({map, true, {}});
   }
 
@@ -88,8 +89,8 @@ class ShapeChecker final : public YAML::EventHandler {
 
 std::optional<ConfigError> checkYamlShape(const std::string& text) {
   if (text.size() > kMaxYamlBytes)
-    return ConfigError{"", "the config is " + std::to_string(text.size()) +
-                               " bytes; at most " + std::to_string(kMaxYamlBytes) + " are read"};
+    return ConfigError{"", "the config is " + std::to_string(text.size()) + " bytes; at most " +
+                               std::to_string(kMaxYamlBytes) + " are read"};
   std::istringstream in(text);
   ShapeChecker checker;
   try {

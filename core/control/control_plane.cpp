@@ -58,9 +58,8 @@ void ControlPlane::loop() SG_NO_THREAD_SAFETY_ANALYSIS {
     Task task;
     {
       std::unique_lock<Mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [this]() SG_NO_THREAD_SAFETY_ANALYSIS {
-        return stopping_ || !queue_.empty();
-      });
+      queue_cv_.wait(
+          lock, [this]() SG_NO_THREAD_SAFETY_ANALYSIS { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued has run
       task = std::move(queue_.front());
       queue_.pop_front();
@@ -261,7 +260,8 @@ std::vector<std::string> ControlPlane::applyFile(const GatewayConfig& next_file,
     desired_ = std::move(next_desired);
     ++desired_.version;
     version_.store(desired_.version);
-    if (Status s = store_.save(desired_); !s.ok()) failures.push_back("desired state: " + s.message);
+    if (Status s = store_.save(desired_); !s.ok())
+      failures.push_back("desired state: " + s.message);
   }
   return failures;
 }

@@ -167,10 +167,10 @@ Status DesiredStateFile::save(const DesiredState& state) const {
     // The new directory's own entry must survive a power cut too.
     if (Status s = syncDirectory(file_.parent_path().parent_path()); !s.ok()) return s;
   }
-  if (ec) return Status::failed("cannot create " + file_.parent_path().string() + ": " + ec.message());
-  return writeFileDurably(file_, state.toJson().dump(1, ' ', false, json::error_handler_t::replace) +
-                                     "\n",
-                          0600);
+  if (ec)
+    return Status::failed("cannot create " + file_.parent_path().string() + ": " + ec.message());
+  return writeFileDurably(
+      file_, state.toJson().dump(1, ' ', false, json::error_handler_t::replace) + "\n", 0600);
 }
 
 }  // namespace storegate::control

@@ -22,13 +22,13 @@
 namespace storegate::control {
 
 struct InstanceChange {
-  std::string base_hash;                    // the file's spec when the change was made
-  std::optional<nlohmann::json> config;     // replaces the file's config
-  std::optional<std::string> library;       // the build swapped to
-  std::optional<std::string> previous;      // the build it replaced (rollback goes there)
-  bool stopped = false;                     // stopped by an operator
-  bool removed = false;                     // removed through the API
-  std::optional<nlohmann::json> added;      // {plugin, config, match, library}: not in the file
+  std::string base_hash;                 // the file's spec when the change was made
+  std::optional<nlohmann::json> config;  // replaces the file's config
+  std::optional<std::string> library;    // the build swapped to
+  std::optional<std::string> previous;   // the build it replaced (rollback goes there)
+  bool stopped = false;                  // stopped by an operator
+  bool removed = false;                  // removed through the API
+  std::optional<nlohmann::json> added;   // {plugin, config, match, library}: not in the file
 
   [[nodiscard]] bool empty() const {
     return !config && !library && !previous && !stopped && !removed && !added;

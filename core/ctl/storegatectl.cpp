@@ -177,8 +177,8 @@ int main(int argc, char** argv) {
   std::string rollback_name;
   plugin->add_subcommand("rollback", "swap back to the build before the last upload")
       ->callback([&] {
-        finish(c.call("POST", "/v1/plugins/" + rollback_name + "/rollback", "",
-                      "application/json", out),
+        finish(c.call("POST", "/v1/plugins/" + rollback_name + "/rollback", "", "application/json",
+                      out),
                [&] {
                  std::cout << rollback_name << ": "
                            << (out["swapped"].get<bool>()
@@ -263,8 +263,8 @@ int main(int argc, char** argv) {
   upload->callback([&] {
     bool ok = false;
     const std::string bytes = readFileOr(library_or_file, ok);
-    finish(c.call("POST", "/v1/plugins/" + instance + "/upload", bytes,
-                  "application/octet-stream", out),
+    finish(c.call("POST", "/v1/plugins/" + instance + "/upload", bytes, "application/octet-stream",
+                  out),
            [&] {
              std::cout << instance << ": "
                        << (out["swapped"].get<bool>() ? "swapped to " + cell(out["library"])
@@ -300,8 +300,7 @@ int main(int argc, char** argv) {
   auto* tail = app.add_subcommand("tail", "the latest N events");
   tail->add_option("N", count, "how many (default 20)")->check(CLI::Range(1, 1000));
   tail->callback([&] {
-    finish(c.call("GET", "/v1/events?last=" + std::to_string(count == 0 ? 20 : count), "", "",
-                  out),
+    finish(c.call("GET", "/v1/events?last=" + std::to_string(count == 0 ? 20 : count), "", "", out),
            [&] {
              for (const auto& e : out["events"])
                std::cout << cell(e["time"]) << "  " << cell(e["sequence"]) << "  "
@@ -312,8 +311,7 @@ int main(int argc, char** argv) {
   auto* logs = app.add_subcommand("logs", "the latest N log lines");
   logs->add_option("N", count, "how many (default 50)")->check(CLI::Range(1, 1000));
   logs->callback([&] {
-    finish(c.call("GET", "/v1/logs?lines=" + std::to_string(count == 0 ? 50 : count), "", "",
-                  out),
+    finish(c.call("GET", "/v1/logs?lines=" + std::to_string(count == 0 ? 50 : count), "", "", out),
            [&] {
              for (const auto& l : out["lines"]) std::cout << cell(l) << "\n";
            });
@@ -388,8 +386,7 @@ int main(int argc, char** argv) {
     auto store = open_tokens();
     if (!store) return;
     std::string error;
-    const auto made =
-        store->create(token_name, *storegate::admin::parseRole(token_role), error);
+    const auto made = store->create(token_name, *storegate::admin::parseRole(token_role), error);
     if (!made) {
       std::cerr << "storegatectl: " << error << "\n";
       code = kRefused;

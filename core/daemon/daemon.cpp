@@ -25,13 +25,25 @@ std::vector<std::filesystem::path> effectivePluginDirs(
   return config.plugin_dirs.empty() ? defaults : config.plugin_dirs;
 }
 
-std::optional<GatewayConfig> loadAndValidate(const std::filesystem::path& file,
-                                             const std::vector<std::filesystem::path>& defaults,
-                                             ConfigErrors& errors,
-                                             std::shared_ptr<const package::TrustPolicy> running_policy) {
-  auto config = loadConfigFile(file, errors);
-  if (!config || !validatePlugins(*config, defaults, errors, std::move(running_policy)))
+std::optional<GatewayConfig> loadAndValidate(
+    const std::filesystem::path& file, const std::vector<std::filesystem::path>& defaults,
+    ConfigErrors& errors, std::shared_ptr<const package::TrustPolicy> running_policy) {
+  GatewayConfig partial;
+  auto config = loadConfigFile(file, errors, &partial);
+  if (!config) {
+    // Every error at once: the plugins' checks run on what could be read, for the instances
+    // that have no error of their own (a missing store_id hides no plugin's problem).
+    std::set<std::string> flawed;
+    for (const ConfigError& e : errors)
+      if (e.path.rfind("plugins[", 0) == 0) flawed.insert(e.path.substr(0, e.path.find(']') + 1));
+    std::erase_if(partial.plugins,
+                  [&](const InstanceSpec& s) { return flawed.count(s.path) != 0; });
+    if (!partial.plugins.empty())
+      ignoreResult(validatePlugins(partial, defaults, errors, std::move(running_policy)),
+                   "the config is refused either way; this only adds the plugins' errors");
     return std::nullopt;
+  }
+  if (!validatePlugins(*config, defaults, errors, std::move(running_policy))) return std::nullopt;
   return config;
 }
 

@@ -6,7 +6,8 @@ namespace storegate::package {
 namespace {
 Status loadKeys(const std::filesystem::path& dir, std::shared_ptr<const TrustStore>& out) {
   auto store = std::make_shared<TrustStore>();
-  if (Status s = store->load(dir); !s.ok()) return Status::invalid("plugin_trust.trusted_keys: " + s.message);
+  if (Status s = store->load(dir); !s.ok())
+    return Status::invalid("plugin_trust.trusted_keys: " + s.message);
   if (store->size() == 0)
     return Status::invalid("plugin_trust.require_signature is on but " + dir.string() +
                            " holds no *.pub key: no plugin could load (add the release key, "

@@ -34,7 +34,8 @@ class TrustPolicy {
   Status reload();
 
  private:
-  TrustPolicy(bool required, std::filesystem::path dir) : required_(required), dir_(std::move(dir)) {}
+  TrustPolicy(bool required, std::filesystem::path dir)
+      : required_(required), dir_(std::move(dir)) {}
   [[nodiscard]] std::shared_ptr<const TrustStore> store() const;
 
   const bool required_;

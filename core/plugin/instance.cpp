@@ -272,8 +272,8 @@ sg_status PluginInstance::deliver(std::span<const sg_event> events, sg_delivery_
 }
 
 sg_health_level PluginInstance::health() {
-  if (vtable_.health == nullptr) return state() == InstanceState::Running ? SG_HEALTH_OK
-                                                                          : SG_HEALTH_FAILING;
+  if (vtable_.health == nullptr)
+    return state() == InstanceState::Running ? SG_HEALTH_OK : SG_HEALTH_FAILING;
   // Like a query: a concurrent destroy waits for this call to leave the plugin.
   std::shared_lock calls(calls_mu_);
   if (state() != InstanceState::Running || instance_ == nullptr) return SG_HEALTH_FAILING;

@@ -142,8 +142,7 @@ std::string readDescriptor(const sg_plugin_descriptor* d, PluginInfo& info, sg_p
       const std::string text = copy(d->schemas[i].json_schema);
       auto it = std::find_if(info.properties.begin(), info.properties.end(),
                              [&](const PropertySpec& s) { return s.name == name; });
-      if (it == info.properties.end() ||
-          (it->type != SG_PROP_LIST && it->type != SG_PROP_OBJECT))
+      if (it == info.properties.end() || (it->type != SG_PROP_LIST && it->type != SG_PROP_OBJECT))
         return "plugin '" + info.name + "' has a schema for '" + name +
                "', which is not one of its list or object properties";
       nlohmann::json schema;

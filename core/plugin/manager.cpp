@@ -8,11 +8,10 @@ namespace {
 constexpr std::chrono::milliseconds kStopDeadline{5000};
 // Deliveries failed in a row before a sink reports `degraded` (with backoff, ~1 minute).
 constexpr uint64_t kDegradedAfterFailures = 5;
-}
+}  // namespace
 
 PluginManager::PluginManager(std::vector<std::filesystem::path> plugin_dirs, HostServices services,
-                             EventBuffer& buffer,
-                             std::shared_ptr<const package::TrustPolicy> trust)
+                             EventBuffer& buffer, std::shared_ptr<const package::TrustPolicy> trust)
     : plugin_dirs_(std::move(plugin_dirs)),
       services_(std::move(services)),
       buffer_(buffer),

@@ -32,8 +32,8 @@ struct InstanceReport {
   uint64_t delivered = 0;
   uint64_t dead_lettered = 0;
   uint64_t calls_after_stop = 0;
-  int64_t last_delivery_unix_ns = 0;  // sinks: the last accepted deliver call; 0 = none yet
-  uint64_t consecutive_failures = 0;  // sinks: deliver calls failed in a row
+  int64_t last_delivery_unix_ns = 0;      // sinks: the last accepted deliver call; 0 = none yet
+  uint64_t consecutive_failures = 0;      // sinks: deliver calls failed in a row
   nlohmann::json config;                  // secrets masked
   std::map<std::string, double> metrics;  // what the plugin reported through host->metric
 };

@@ -62,7 +62,8 @@ void CameraFootfall::validateConfig(const sdk::Config& c, sdk::ConfigIssues& iss
   };
   const size_t lines = check([&] { return parseLines(c.getJson("lines")).size(); });
   const size_t zones = check([&] { return parseZones(c.getJson("zones")).size(); });
-  if (lines == 0 && zones == 0) issues.add("lines", "lines and zones are both empty: nothing to count");
+  if (lines == 0 && zones == 0)
+    issues.add("lines", "lines and zones are both empty: nothing to count");
 }
 
 CameraFootfall::CameraFootfall(sdk::Host host, const sdk::Config& c)

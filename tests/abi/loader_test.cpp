@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
-
 #include <storegate/sdk.hpp>
 
 #include "buffer/memory_buffer.hpp"
@@ -175,8 +174,7 @@ TEST(Negotiation, APluginAnswersEachHostWithADescriptorOfAVersionInsideItsRange)
   // A real SDK-built plugin, asked as hosts of each range would ask it.
   void* handle = ::dlopen((test::fixtureDir() / "counter.so").c_str(), RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(handle, nullptr) << ::dlerror();
-  const auto query =
-      reinterpret_cast<sg_plugin_query_fn>(::dlsym(handle, SG_PLUGIN_QUERY_SYMBOL));
+  const auto query = reinterpret_cast<sg_plugin_query_fn>(::dlsym(handle, SG_PLUGIN_QUERY_SYMBOL));
   ASSERT_NE(query, nullptr);
   const sg_plugin_descriptor* old_host = query(SG_ABI_VERSION(1, 0), SG_ABI_VERSION(1, 0));
   ASSERT_NE(old_host, nullptr);

@@ -17,10 +17,10 @@
 #include <sstream>
 #include <thread>
 
+#include "accuracy/footfall_accuracy.hpp"
 #include "buffer/rocksdb_buffer.hpp"
 #include "common/log.hpp"
 #include "event/codec.hpp"
-#include "accuracy/footfall_accuracy.hpp"
 #include "footfall_bench.hpp"
 #include "member_code_bench.hpp"
 #include "plugin/manager.hpp"
@@ -342,8 +342,8 @@ void footfallAccuracyTable(const std::filesystem::path& video) {
       if (!e.ran) return;
       for (const auto& [name, l] : e.lines)
         std::cout << "| " << fmt(aspect, 1) << " | " << fmt(margin, 0) << " | " << name << " | "
-                  << fmt(l.precision(), 2) << " | " << fmt(l.recall(), 2) << " | "
-                  << fmt(l.f1(), 2) << " | " << fmt(100 * l.countError(), 1) << " % |\n";
+                  << fmt(l.precision(), 2) << " | " << fmt(l.recall(), 2) << " | " << fmt(l.f1(), 2)
+                  << " | " << fmt(100 * l.countError(), 1) << " % |\n";
     }
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/log.hpp"
+#include "common/status.hpp"
 #include "config/gateway_config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "common/status.hpp"
 #include "event/json_check.hpp"
 
 namespace {
@@ -16,8 +17,10 @@ int depthOf(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -33,10 +36,21 @@ int depthOf(std::string_view s) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const bool ours = storegate::isValidJson(text, 64);
-  const bool theirs = nlohmann::json::accept(text);
-  if (theirs && !ours && depthOf(text) <= 64) __builtin_trap();
+  const bool theirs = nlohmann::json::accept(text.begin(), text.end());
+  // nlohmann's lexer takes a NUL byte for the end of input ("1\0garbage" is accepted), so
+  // the oracle holds only for input without one; ours refuses it (found by this target).
+  const bool has_nul = text.find('\0') != std::string_view::npos;
+  if (theirs && !ours && !has_nul && depthOf(text) <= 64) __builtin_trap();
   bool plain = text.find("\\u") == std::string_view::npos;
   for (const unsigned char c : text) plain = plain && c < 0x80;
-  if (ours && !theirs && plain) __builtin_trap();
+  if (ours && !theirs && plain) {
+    // RFC 8259 lets numbers be any size; nlohmann refuses one past a double ("9e999999").
+    try {
+      storegate::ignoreResult(nlohmann::json::parse(text.begin(), text.end()), "throws here");
+    } catch (const nlohmann::json::exception& e) {
+      if (std::string_view(e.what()).find("overflow") != std::string_view::npos) return 0;
+    }
+    __builtin_trap();
+  }
   return 0;
 }

@@ -699,10 +699,11 @@ TEST_F(AdminApi, ChangesMadeThroughTheApiAreKeptAcrossARestart) {
   EXPECT_EQ(r.second["config"]["max_files"], 7) << "the first patch was lost";
   // An operator stops the counter; an admin adds a second sink.
   ASSERT_EQ(call("POST", "/v1/plugins/count/stop", kOperator).first, 200);
-  ASSERT_EQ(call("POST", "/v1/plugins", kAdmin,
-                 R"({"name": "audit_copy", "plugin": "file_sink", "config": {"path": "copy.jsonl"}})")
-                .first,
-            201);
+  ASSERT_EQ(
+      call("POST", "/v1/plugins", kAdmin,
+           R"({"name": "audit_copy", "plugin": "file_sink", "config": {"path": "copy.jsonl"}})")
+          .first,
+      201);
   const auto status_before = call("GET", "/v1/status", kViewer).second;
 
   daemon_->signal(SIGTERM);
@@ -757,8 +758,9 @@ TEST_F(AdminApi, ConcurrentChangesFromEveryPathAreAppliedOneAtATime) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 40 && std::chrono::steady_clock::now() < until; ++i) {
         int s = 0;
-        if (t == 0) s = call("POST", i % 2 ? "/v1/plugins/count/start" : "/v1/plugins/count/stop",
-                             kOperator).first;
+        if (t == 0)
+          s = call("POST", i % 2 ? "/v1/plugins/count/start" : "/v1/plugins/count/stop", kOperator)
+                  .first;
         if (t == 1)
           s = call("PUT", "/v1/plugins/out/config", kOperator,
                    R"({"config": {"max_files": )" + std::to_string(1 + i % 9) +
@@ -838,8 +840,8 @@ TEST_F(AdminApi, TokensAddedAndRevokedWithStoregatectlTakeEffectOnSighup) {
   EXPECT_EQ(test::readFile(dir_ / "tokens").find(token), std::string::npos)
       << "only the hash is kept";
   daemon_->signal(SIGHUP);
-  ASSERT_TRUE(test::waitUntil([&] { return call("GET", "/v1/status", token.c_str()).first == 200; },
-                              10s));
+  ASSERT_TRUE(
+      test::waitUntil([&] { return call("GET", "/v1/status", token.c_str()).first == 200; }, 10s));
   const auto [list_code, listing] =
       test::runProgram(test::storegatectlPath(), {"token", "list", "--file", tokens});
   EXPECT_EQ(list_code, 0);
@@ -850,18 +852,98 @@ TEST_F(AdminApi, TokensAddedAndRevokedWithStoregatectlTakeEffectOnSighup) {
       test::runProgram(test::storegatectlPath(), {"token", "revoke", "tablet-3", "--file", tokens});
   ASSERT_EQ(revoke_code, 0) << revoked;
   daemon_->signal(SIGHUP);
-  EXPECT_TRUE(test::waitUntil([&] { return call("GET", "/v1/status", token.c_str()).first == 401; },
-                              10s))
+  EXPECT_TRUE(
+      test::waitUntil([&] { return call("GET", "/v1/status", token.c_str()).first == 401; }, 10s))
       << "a revoked token stops working without a restart";
   EXPECT_EQ(call("GET", "/v1/status", kViewer).first, 200) << "the others still work";
-  EXPECT_EQ(test::runProgram(test::storegatectlPath(),
-                             {"token", "add", "bad name", "--file", tokens})
-                .first,
-            2);
+  EXPECT_EQ(
+      test::runProgram(test::storegatectlPath(), {"token", "add", "bad name", "--file", tokens})
+          .first,
+      2);
   EXPECT_EQ(test::runProgram(test::storegatectlPath(),
                              {"token", "add", "x", "--role", "root", "--file", tokens})
                 .first,
             2);
+}
+
+}  // namespace storegate
+
+namespace storegate {
+
+// Every change path at once while events flow: SIGHUPs, config patches, stops and starts of
+// a second sink, hot swaps and uploads of the source, listings and metrics. Afterwards every
+// event the source emitted reached the file sink exactly once and in order. 20 s here;
+// STOREGATE_STRESS_SECONDS=60 (or more) by hand, and under ThreadSanitizer in CI.
+TEST_F(AdminApi, EveryChangePathAtOnceWhileEventsFlowLosesAndRepeatsNothing) {
+  start("", true, "  - {name: copy, plugin: file_sink, config: {path: copy.jsonl}}\n");
+  const char* env = std::getenv("STOREGATE_STRESS_SECONDS");
+  const auto length = std::chrono::seconds(env != nullptr ? std::atoi(env) : 20);
+  for (int n = 1; n <= 2; ++n)
+    std::filesystem::copy_file(test::fixtureDir() / "counter.so",
+                               dir_ / ("counter-v" + std::to_string(n) + ".so"));
+  const auto until = std::chrono::steady_clock::now() + length;
+  std::atomic<int> server_errors{0}, swaps{0}, changes{0};
+  const auto record = [&](int status) {
+    if (status == 0 || status >= 500) ++server_errors;
+    if (status == 200) ++changes;
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] {  // the integrator's SIGHUPs
+    while (std::chrono::steady_clock::now() < until) {
+      daemon_->signal(SIGHUP);
+      std::this_thread::sleep_for(300ms);
+    }
+  });
+  threads.emplace_back([&] {  // hot swaps and uploads of the source
+    for (int i = 0; std::chrono::steady_clock::now() < until; ++i) {
+      const auto lib = dir_ / ("counter-v" + std::to_string(1 + i % 2) + ".so");
+      const auto [s, r] =
+          i % 3 == 2 ? std::pair<int, json>{client()
+                                                .Post("/v1/plugins/count/upload", auth(kAdmin),
+                                                      test::readFile(lib) + std::to_string(i),
+                                                      "application/octet-stream")
+                                                ->status,
+                                            json()}
+                     : call("POST", "/v1/plugins/count/swap", kAdmin,
+                            json{{"library", lib.string()}}.dump());
+      record(s);
+      if (s == 200) ++swaps;
+      std::this_thread::sleep_for(200ms);
+    }
+  });
+  threads.emplace_back([&] {  // an operator's patches and stops of the second sink
+    for (int i = 0; std::chrono::steady_clock::now() < until; ++i) {
+      record(
+          call("PUT", "/v1/plugins/copy/config", kOperator,
+               R"({"config": {"max_files": )" + std::to_string(1 + i % 9) + R"(}, "merge": true})")
+              .first);
+      const int s =
+          call("POST", i % 2 ? "/v1/plugins/copy/start" : "/v1/plugins/copy/stop", kOperator).first;
+      if (s != 409) record(s);
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  threads.emplace_back([&] {  // dashboards reading all along
+    while (std::chrono::steady_clock::now() < until) {
+      record(call("GET", "/v1/status", kViewer).first);
+      record(call("GET", "/metrics", kViewer).first);
+      record(call("GET", "/v1/plugins", kViewer).first);
+    }
+  });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(server_errors.load(), 0);
+  EXPECT_GT(swaps.load(), 5);
+  ASSERT_TRUE(daemon_->running()) << daemon_->output();
+  daemon_->signal(SIGTERM);
+  ASSERT_EQ(daemon_->wait(30s), 0) << daemon_->output();
+  uint64_t expected = 1;
+  for (const auto& line : test::readLines(dir_ / "events.jsonl")) {
+    const json e = json::parse(line);
+    if (e["type"] != "test.counter") continue;
+    ASSERT_EQ(e["data"]["seq"].get<uint64_t>(), expected) << "lost, repeated or reordered";
+    ++expected;
+  }
+  EXPECT_GT(expected, 200u);
 }
 
 }  // namespace storegate

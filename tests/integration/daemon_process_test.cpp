@@ -356,3 +356,24 @@ TEST_F(Daemon, TellsSystemdItIsReadyPingsTheWatchdogAndSaysWhenItStops) {
 }
 
 }  // namespace storegate
+
+namespace storegate {
+
+TEST_F(Daemon, CheckConfigListsThePluginsErrorsEvenWhenTheTopLevelHasSome) {
+  const auto config = dir_ / "bad.yaml";
+  test::writeFile(config,
+                  "data_dir: d\n"  // no store_id
+                  "plugin_dirs: [\"" +
+                      test::pluginDir().string() +
+                      "\"]\n"
+                      "plugins:\n"
+                      "  - {name: b, plugin: file_sink, config: {max_files: 5000}}\n");
+  const auto [code, out] =
+      test::runProgram(test::storegatedPath(), {"--check-config", "--config", config.string()});
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("store_id"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugins[0].config.max_files: 5000 is not in 0..1000"), std::string::npos)
+      << "one run shows every error: " << out;
+}
+
+}  // namespace storegate

@@ -15,7 +15,9 @@ class HotSwap : public ::testing::Test {
   test::TempDir dir_;
   MemoryBuffer buffer_{50'000'000};
   Ingest ingest_{buffer_, "store-1"};
-  PluginManager manager_{{dir_.path()}, HostServices{&ingest_, &buffer_, "store-1"}, buffer_,
+  PluginManager manager_{{dir_.path()},
+                         HostServices{&ingest_, &buffer_, "store-1"},
+                         buffer_,
                          /*trust=*/nullptr};
 
   // Installs the fixture `plugin` as build number `n` at its own versioned path, the way

@@ -179,13 +179,12 @@ TEST(RemoteAdmin, NoRequestFromTheCloudCanCrashTheStoreOrCrashItAgainAtRestart) 
       R"({"name":"admin.request","id":"h6")",
   };
   for (const std::string& h : hostile) cloud.publish("stores/store-0042/commands", h);
-  cloud.publish("stores/store-0042/commands",
-                json({{"name", "admin.request"},
-                      {"id", "after"},
-                      {"token", op},
-                      {"method", "GET"},
-                      {"path", "/v1/plugins/cloud"}})
-                    .dump());
+  cloud.publish("stores/store-0042/commands", json({{"name", "admin.request"},
+                                                    {"id", "after"},
+                                                    {"token", op},
+                                                    {"method", "GET"},
+                                                    {"path", "/v1/plugins/cloud"}})
+                                                  .dump());
   std::map<std::string, json> answers;
   ASSERT_TRUE(test::waitUntil(
       [&] {

@@ -7,7 +7,6 @@
 #include <signal.h>
 
 #include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 #include "admin/tokens.hpp"
@@ -154,18 +153,18 @@ TEST_F(SignedPlugins, NoPathOpensAnUnsignedLibraryWhileThePolicyIsOn) {
   }
   // A running daemon: an operator's validate and an admin's add of it are refused too.
   start();
-  const auto validate = client().Post("/v1/config/validate",
-                                      {{"Authorization", std::string("Bearer ") + kAdmin}},
-                                      config(rogue), "application/yaml");
+  const auto validate =
+      client().Post("/v1/config/validate", {{"Authorization", std::string("Bearer ") + kAdmin}},
+                    config(rogue), "application/yaml");
   ASSERT_TRUE(validate);
   EXPECT_EQ(validate->status, 422) << validate->body;
   EXPECT_NE(validate->body.find("has no signature"), std::string::npos) << validate->body;
   // A config that turns the policy off cannot be used to open it either.
   std::string off = config(rogue);
   off.replace(off.find("require_signature: true"), 23, "require_signature: false");
-  const auto sneaky = client().Post("/v1/config/validate",
-                                    {{"Authorization", std::string("Bearer ") + kAdmin}}, off,
-                                    "application/yaml");
+  const auto sneaky =
+      client().Post("/v1/config/validate", {{"Authorization", std::string("Bearer ") + kAdmin}},
+                    off, "application/yaml");
   ASSERT_TRUE(sneaky);
   EXPECT_EQ(sneaky->status, 422) << sneaky->body;
   const auto added = client().Post(

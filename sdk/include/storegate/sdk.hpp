@@ -486,20 +486,21 @@ struct Trampolines {
   // The table as each minor version of ABI 1 knows it: a host of an older minor gets a
   // struct_size that ends where its version's table ends (see negotiate).
   static constexpr sg_plugin_vtable tableFor(uint32_t minor) {
-    return sg_plugin_vtable{static_cast<uint32_t>(minor >= 2   ? sizeof(sg_plugin_vtable)
-                                                  : minor == 1 ? offsetof(sg_plugin_vtable, validate)
-                                                               : offsetof(sg_plugin_vtable, query)),
-                            0,
-                            &create,
-                            &start,
-                            &reconfigure,
-                            &deliver,
-                            &command,
-                            &health,
-                            &stop,
-                            &destroy,
-                            minor >= 1 ? &query : nullptr,
-                            minor >= 2 && kValidates ? &validate : nullptr};
+    return sg_plugin_vtable{
+        static_cast<uint32_t>(minor >= 2   ? sizeof(sg_plugin_vtable)
+                              : minor == 1 ? offsetof(sg_plugin_vtable, validate)
+                                           : offsetof(sg_plugin_vtable, query)),
+        0,
+        &create,
+        &start,
+        &reconfigure,
+        &deliver,
+        &command,
+        &health,
+        &stop,
+        &destroy,
+        minor >= 1 ? &query : nullptr,
+        minor >= 2 && kValidates ? &validate : nullptr};
   }
 };
 
@@ -509,21 +510,21 @@ inline constexpr sg_plugin_vtable kVtables[SG_ABI_MINOR + 1] = {
 
 constexpr sg_plugin_descriptor describe(const PluginInfo& info, const sg_plugin_vtable* vt,
                                         uint32_t minor) {
-  return sg_plugin_descriptor{static_cast<uint32_t>(minor >= 2
-                                                        ? sizeof(sg_plugin_descriptor)
-                                                        : offsetof(sg_plugin_descriptor, schemas)),
-                              SG_ABI_VERSION(SG_ABI_MAJOR, minor),
-                              str(info.name),
-                              str(info.version),
-                              str(info.vendor),
-                              str(info.description),
-                              info.kinds,
-                              info.flags,
-                              info.properties.data(),
-                              info.properties.size(),
-                              vt,
-                              minor >= 2 ? info.schemas.data() : nullptr,
-                              minor >= 2 ? info.schemas.size() : 0};
+  return sg_plugin_descriptor{
+      static_cast<uint32_t>(minor >= 2 ? sizeof(sg_plugin_descriptor)
+                                       : offsetof(sg_plugin_descriptor, schemas)),
+      SG_ABI_VERSION(SG_ABI_MAJOR, minor),
+      str(info.name),
+      str(info.version),
+      str(info.vendor),
+      str(info.description),
+      info.kinds,
+      info.flags,
+      info.properties.data(),
+      info.properties.size(),
+      vt,
+      minor >= 2 ? info.schemas.data() : nullptr,
+      minor >= 2 ? info.schemas.size() : 0};
 }
 
 // This SDK speaks 1.0 up to its own minor; it answers with the newest of those inside the

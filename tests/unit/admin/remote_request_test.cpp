@@ -1,10 +1,10 @@
 // Remote admin requests arrive from the cloud with no token needed to send them: every
 // shape must be refused with a reason, never thrown out of the parser.
-#include "admin/remote.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "admin/remote.hpp"
 
 namespace storegate::admin {
 namespace {
@@ -56,8 +56,7 @@ TEST(RemoteRequest, EveryWrongShapeIsRefusedWithTheFieldNamed) {
        "token_sha256 must be a string"},
       {R"({"id":"a","method":"GET","path":"/v1/health","expires_at":5})",
        "expires_at must be a string"},
-      {R"({"id":"a","method":"GET","path":"/v1/health","expires_at":"tomorrow"})",
-       "RFC 3339"},
+      {R"({"id":"a","method":"GET","path":"/v1/health","expires_at":"tomorrow"})", "RFC 3339"},
       {R"({"id":"has space","method":"GET","path":"/"})", "printable ASCII"},
       {R"({"id":")" + std::string(200, 'x') + R"(","method":"GET","path":"/"})", "longer than"},
       {R"({"id":"a","method":"GET","path":"/v1/health")", "not one JSON value"},  // truncated
@@ -88,18 +87,17 @@ TEST(RemoteRequest, HugeAndInvalidUtf8RequestsAreRefused) {
   const std::string huge = R"({"id":"h","method":"GET","path":"/","body":")" +
                            std::string(kRemoteRequestMaxBytes, 'x') + "\"}";
   EXPECT_NE(parse(huge).error.find("larger than"), std::string::npos);
-  const std::string bad_utf8 = "{\"id\":\"u\",\"method\":\"GET\",\"path\":\"/\",\"body\":\"\xff\xfe\"}";
+  const std::string bad_utf8 =
+      "{\"id\":\"u\",\"method\":\"GET\",\"path\":\"/\",\"body\":\"\xff\xfe\"}";
   const auto p = parse(bad_utf8);
   EXPECT_FALSE(p.request);
   EXPECT_NE(p.error.find("UTF-8"), std::string::npos) << p.error;
 }
 
 TEST(RemoteRequest, ABodyOfAnyJsonTypeIsPassedOnAsText) {
-  EXPECT_EQ(parse(R"({"method":"PUT","path":"/v1/config","body":"store_id: x"})")
-                .request->body,
+  EXPECT_EQ(parse(R"({"method":"PUT","path":"/v1/config","body":"store_id: x"})").request->body,
             "store_id: x");
-  EXPECT_EQ(parse(R"({"method":"PUT","path":"/v1/x","body":[1,true]})").request->body,
-            "[1,true]");
+  EXPECT_EQ(parse(R"({"method":"PUT","path":"/v1/x","body":[1,true]})").request->body, "[1,true]");
   EXPECT_EQ(parse(R"({"method":"GET","path":"/v1/x","body":null})").request->body, "");
 }
 

@@ -158,9 +158,10 @@ TEST(GatewayConfig, HostileYamlIsRefusedBeforeAnyDocumentIsBuilt) {
             std::string::npos);
   // Keys equal in different mappings are fine.
   ConfigErrors errors;
-  EXPECT_TRUE(parseConfig("store_id: s\ndata_dir: d\nplugins:\n  - {name: a, plugin: hello}\n"
-                          "  - {name: b, plugin: hello}\n",
-                          "/etc/storegate", errors))
+  EXPECT_TRUE(
+      parseConfig("store_id: s\ndata_dir: d\nplugins:\n  - {name: a, plugin: hello}\n"
+                  "  - {name: b, plugin: hello}\n",
+                  "/etc/storegate", errors))
       << joined(errors);
 }
 
