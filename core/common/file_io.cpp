@@ -53,8 +53,14 @@ Status writeFileDurably(const std::filesystem::path& path, const std::string& by
     errno = saved;
     return osError(what, tmp);
   };
-  // The mode asked for, whatever the umask took away (tokens must be exactly 0600).
+  // The mode asked for, whatever the umask took away (tokens must be exactly 0600), and the
+  // owner of the file it replaces: root editing the daemon's tokens file must not take it
+  // away from the daemon's user.
   if (::fchmod(fd, mode) != 0) return fail("cannot set the mode of");
+  struct stat old {};
+  if (::stat(path.c_str(), &old) == 0 && ::geteuid() == 0 &&
+      ::fchown(fd, old.st_uid, old.st_gid) != 0)
+    return fail("cannot keep the owner of " + path.string() + " for");
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);

@@ -27,7 +27,11 @@ class ShapeChecker final : public YAML::EventHandler {
       throw Refused{{where(mark), "a second YAML document (---): a config is one document"}};
   }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
+  // A null key (~, null, or nothing) becomes the key "null" when loaded: it can repeat too.
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
+    static const std::string kNull = "null";
+    node(mark, &kNull);
+  }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
     throw Refused{{where(mark),
                    "YAML aliases (*name) are not allowed in a config: write the "

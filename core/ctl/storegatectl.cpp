@@ -263,6 +263,11 @@ int main(int argc, char** argv) {
   upload->callback([&] {
     bool ok = false;
     const std::string bytes = readFileOr(library_or_file, ok);
+    if (!ok) {
+      std::cerr << "storegatectl: cannot read " << library_or_file << "\n";
+      code = kUsage;
+      return;
+    }
     finish(c.call("POST", "/v1/plugins/" + instance + "/upload", bytes, "application/octet-stream",
                   out),
            [&] {
@@ -283,6 +288,11 @@ int main(int argc, char** argv) {
     sc->callback([&, apply] {
       bool ok = false;
       const std::string text = readFileOr(library_or_file, ok);
+      if (!ok) {
+        std::cerr << "storegatectl: cannot read " << library_or_file << "\n";
+        code = kUsage;
+        return;
+      }
       finish(c.call(apply ? "PUT" : "POST", apply ? "/v1/config" : "/v1/config/validate", text,
                     "application/yaml", out),
              [&] { std::cout << library_or_file << (apply ? ": applied\n" : ": valid\n"); });
@@ -375,9 +385,10 @@ int main(int argc, char** argv) {
   add->add_option("NAME", token_name, "who holds it, for the audit log")
       ->required()
       ->check([](const std::string& n) {
-        return n.empty() || n.size() > 64 || n.find_first_of(" \t\n#") != std::string::npos
-                   ? std::string("a name of 1..64 characters without spaces or #")
-                   : std::string();
+        bool plain = !n.empty() && n.size() <= 64 && n.front() != '-';
+        for (const char ch : n) plain = plain && ch > 0x20 && ch < 0x7f && ch != '#';
+        return plain ? std::string()
+                     : std::string("a name of 1..64 printable characters, no spaces or #");
       });
   add->add_option("--role", token_role, "viewer, operator or admin")
       ->check(CLI::IsMember({"viewer", "operator", "admin"}))

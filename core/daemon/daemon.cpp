@@ -33,9 +33,15 @@ std::optional<GatewayConfig> loadAndValidate(
   if (!config) {
     // Every error at once: the plugins' checks run on what could be read, for the instances
     // that have no error of their own (a missing store_id hides no plugin's problem).
+    // Not when the policy or the plugin directories are themselves in doubt: opening
+    // libraries then could load what the intended policy would refuse (fail closed).
     std::set<std::string> flawed;
-    for (const ConfigError& e : errors)
+    for (const ConfigError& e : errors) {
+      if (e.path.rfind("plugin_trust", 0) == 0 || e.path.rfind("plugin_dirs", 0) == 0 ||
+          e.path == "plugins" || e.path.empty() || e.path.rfind("line ", 0) == 0)
+        return std::nullopt;
       if (e.path.rfind("plugins[", 0) == 0) flawed.insert(e.path.substr(0, e.path.find(']') + 1));
+    }
     std::erase_if(partial.plugins,
                   [&](const InstanceSpec& s) { return flawed.count(s.path) != 0; });
     if (!partial.plugins.empty())

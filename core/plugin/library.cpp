@@ -42,6 +42,7 @@ constexpr size_t kMinDescriptorSize = offsetof(sg_plugin_descriptor, vtable) + s
 constexpr size_t kMinVtableSize = offsetof(sg_plugin_vtable, destroy) + sizeof(void*);
 constexpr size_t kSchemasEnd = offsetof(sg_plugin_descriptor, schema_count) + sizeof(size_t);
 constexpr size_t kMaxSchemaBytes = 64 << 10;
+constexpr size_t kMaxIssues = 100;  // per validate call
 
 // Validates and copies the descriptor; returns the problem or empty.
 std::string readDescriptor(const sg_plugin_descriptor* d, PluginInfo& info, sg_plugin_vtable& vt) {
@@ -138,6 +139,10 @@ std::string readDescriptor(const sg_plugin_descriptor* d, PluginInfo& info, sg_p
       return "plugin '" + info.name + "' declares " + std::to_string(d->schema_count) +
              " property schemas but no table, or more than it has properties";
     for (size_t i = 0; i < d->schema_count; ++i) {
+      // Lengths checked before anything is copied: they come from the plugin.
+      if (d->schemas[i].property.len > 256 || d->schemas[i].json_schema.len > kMaxSchemaBytes)
+        return "plugin '" + info.name + "' schema " + std::to_string(i) +
+               " is longer than 64 KiB (or its property name than 256 bytes)";
       const std::string name = copy(d->schemas[i].property);
       const std::string text = copy(d->schemas[i].json_schema);
       auto it = std::find_if(info.properties.begin(), info.properties.end(),
@@ -272,11 +277,20 @@ void PluginLibrary::validateConfig(const sg_config* config, const std::string& p
     ConfigErrors* errors;
     size_t reported = 0;
   } sink{&path, &errors};
-  const auto report = [](void* user, sg_str p, sg_str message) {
+  // Called from inside the plugin: nothing may throw through its frames.
+  const auto report = [](void* user, sg_str p, sg_str message) noexcept {
     auto* s = static_cast<Sink*>(user);
-    if (++s->reported > 100) return;  // a plugin cannot flood the answer
-    const std::string where = copy(p);
-    s->errors->push_back({*s->path + (where.empty() ? "" : "." + where), copy(message)});
+    if (++s->reported > kMaxIssues) return;  // a plugin cannot flood the answer
+    try {
+      if (p.len > 1024 || message.len > 4096) {
+        s->errors->push_back({*s->path, "an issue the plugin reported was too long to show"});
+        return;
+      }
+      const std::string where = copy(p);
+      s->errors->push_back({*s->path + (where.empty() ? "" : "." + where), copy(message)});
+    } catch (...) {
+      // Out of memory: the issues already kept are what the operator sees.
+    }
   };
   sg_status st = SG_ERR_FAILED;
   try {
@@ -284,6 +298,8 @@ void PluginLibrary::validateConfig(const sg_config* config, const std::string& p
   } catch (...) {
     st = SG_ERR_FAILED;
   }
+  if (sink.reported > kMaxIssues)
+    errors.push_back({path, "and " + std::to_string(sink.reported - kMaxIssues) + " more"});
   if (st != SG_OK && sink.reported == 0)
     errors.push_back({path, "plugin '" + info_.name + "' refused the config (" +
                                 std::string(statusName(st)) + ") without saying why"});

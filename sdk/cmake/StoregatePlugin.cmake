@@ -44,6 +44,12 @@ function(storegate_add_plugin name)
   endif()
   target_compile_options(${name} PRIVATE
     $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-fno-gnu-unique>)
-  target_link_options(${name} PRIVATE
-    "LINKER:--version-script=${_STOREGATE_PLUGIN_MAP}" "LINKER:-z,defs")
+  # -z defs: no undefined symbols — except under ThreadSanitizer, whose runtime lives in
+  # the executable that loads the plugin (storegate's own TSan job sets STOREGATE_TSAN).
+  if(STOREGATE_TSAN)
+    set(_defs "")
+  else()
+    set(_defs "LINKER:-z,defs")
+  endif()
+  target_link_options(${name} PRIVATE "LINKER:--version-script=${_STOREGATE_PLUGIN_MAP}" ${_defs})
 endfunction()

@@ -151,6 +151,16 @@ TEST_F(SignedPlugins, NoPathOpensAnUnsignedLibraryWhileThePolicyIsOn) {
     EXPECT_EQ(refused.wait(20s), 2);
     EXPECT_NE(refused.output().find("rogue.so has no signature"), std::string::npos);
   }
+  // A mistyped policy (`yes` is a string, not a boolean) is an error, and no library is
+  // opened to list the plugins' errors while the policy is in doubt.
+  std::string mistyped = config(rogue);
+  mistyped.replace(mistyped.find("require_signature: true"), 23, "require_signature: yes");
+  test::writeFile(dir_ / "mistyped.yaml", mistyped);
+  EXPECT_EQ(test::runProgram(test::storegatedPath(),
+                             {"--check-config", "--config", (dir_ / "mistyped.yaml").string()})
+                .first,
+            2);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "rogue-was-loaded"));
   // A running daemon: an operator's validate and an admin's add of it are refused too.
   start();
   const auto validate =

@@ -507,6 +507,8 @@ struct Trampolines {
 template <typename T>
 inline constexpr sg_plugin_vtable kVtables[SG_ABI_MINOR + 1] = {
     Trampolines<T>::tableFor(0), Trampolines<T>::tableFor(1), Trampolines<T>::tableFor(2)};
+// A new minor needs its entry here and in STOREGATE_PLUGIN's kByMinor.
+static_assert(SG_ABI_MINOR == 2, "add the new minor's tables to kVtables and kByMinor");
 
 constexpr sg_plugin_descriptor describe(const PluginInfo& info, const sg_plugin_vtable* vt,
                                         uint32_t minor) {

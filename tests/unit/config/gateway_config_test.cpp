@@ -148,6 +148,9 @@ TEST(GatewayConfig, HostileYamlIsRefusedBeforeAnyDocumentIsBuilt) {
   EXPECT_NE(refusal("store_id: a\nplugins:\n  - {name: x, plugin: y, name: z}\n")
                 .find("'name' appears twice"),
             std::string::npos);
+  // Null keys load as "null": two of them (or one and a "null") repeat too.
+  EXPECT_NE(refusal("store_id: a\nx: {~: 1, null: 2}\n").find("'null' appears twice"),
+            std::string::npos);
   // A second document, deep nesting, a complex key, too big.
   EXPECT_NE(refusal("store_id: a\n---\nstore_id: b\n").find("second YAML document"),
             std::string::npos);

@@ -130,7 +130,7 @@ TEST(ElfArch, ReadsTheMachineFromTheHeader) {
               "\x7f"
               "ELF");
   elf[5] = 1;  // little-endian
-  elf[18] = 183;
+  elf[18] = static_cast<char>(183);
   EXPECT_EQ(elfArch(elf), "arm64");
   elf[18] = 62;
   EXPECT_EQ(elfArch(elf), "amd64");
