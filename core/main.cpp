@@ -8,14 +8,11 @@
 #include <iostream>
 
 #include "common/log.hpp"
+#include "common/version.hpp"
 #include "control/control_plane.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/sd_notify.hpp"
 #include "plugin/library.hpp"
-
-#ifndef STOREGATE_VERSION
-#define STOREGATE_VERSION "0.0.0"
-#endif
 
 namespace {
 

@@ -10,13 +10,10 @@
 #include "common/file_io.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "common/version.hpp"
 #include "control/control_plane.hpp"
 #include "daemon/daemon.hpp"
 #include "package/signing.hpp"
-
-#ifndef STOREGATE_VERSION
-#define STOREGATE_VERSION "0.0.0"
-#endif
 
 namespace storegate::admin {
 

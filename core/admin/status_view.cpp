@@ -3,12 +3,9 @@
 #include <sys/statvfs.h>
 
 #include "common/time.hpp"
+#include "common/version.hpp"
 #include "control/control_plane.hpp"
 #include "daemon/daemon.hpp"
-
-#ifndef STOREGATE_VERSION
-#define STOREGATE_VERSION "0.0.0"
-#endif
 
 namespace storegate::admin {
 

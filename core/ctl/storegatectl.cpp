@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "admin/tokens.hpp"
+#include "common/file_io.hpp"
 #include "config/gateway_config.hpp"
 #include "ctl/package_commands.hpp"
 
@@ -91,14 +92,6 @@ void table(const std::vector<std::string>& head,
   for (const auto& r : rows) line(r);
 }
 
-std::string readFileOr(const std::string& path, bool& ok) {
-  std::ifstream in(path, std::ios::binary);
-  ok = static_cast<bool>(in);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Local token commands: the tokens file named by the config (admin.tokens_file), or --file.
 std::filesystem::path tokensFile(const std::string& config, const std::string& file) {
   if (!file.empty()) return file;
@@ -136,6 +129,16 @@ int main(int argc, char** argv) {
     } else if (result == kOk || (out.is_object() && out.contains("swapped"))) {
       print();
     }
+  };
+
+  // A file the user named: its bytes, or a usage error (exit 2) that says which.
+  const auto readOrUsage = [&](const std::string& file) {
+    auto bytes = storegate::readWholeFile(file);
+    if (!bytes) {
+      std::cerr << "storegatectl: cannot read " << file << "\n";
+      code = kUsage;
+    }
+    return bytes;
   };
 
   app.add_subcommand("status", "version, uptime, config version, health, buffer")->callback([&] {
@@ -261,14 +264,9 @@ int main(int argc, char** argv) {
   upload->add_option("NAME", instance)->required();
   upload->add_option("FILE", library_or_file)->required()->check(CLI::ExistingFile);
   upload->callback([&] {
-    bool ok = false;
-    const std::string bytes = readFileOr(library_or_file, ok);
-    if (!ok) {
-      std::cerr << "storegatectl: cannot read " << library_or_file << "\n";
-      code = kUsage;
-      return;
-    }
-    finish(c.call("POST", "/v1/plugins/" + instance + "/upload", bytes, "application/octet-stream",
+    const auto bytes = readOrUsage(library_or_file);
+    if (!bytes) return;
+    finish(c.call("POST", "/v1/plugins/" + instance + "/upload", *bytes, "application/octet-stream",
                   out),
            [&] {
              std::cout << instance << ": "
@@ -286,14 +284,9 @@ int main(int argc, char** argv) {
                                             : "check a config file without applying it");
     sc->add_option("FILE", library_or_file)->required()->check(CLI::ExistingFile);
     sc->callback([&, apply] {
-      bool ok = false;
-      const std::string text = readFileOr(library_or_file, ok);
-      if (!ok) {
-        std::cerr << "storegatectl: cannot read " << library_or_file << "\n";
-        code = kUsage;
-        return;
-      }
-      finish(c.call(apply ? "PUT" : "POST", apply ? "/v1/config" : "/v1/config/validate", text,
+      const auto text = readOrUsage(library_or_file);
+      if (!text) return;
+      finish(c.call(apply ? "PUT" : "POST", apply ? "/v1/config" : "/v1/config/validate", *text,
                     "application/yaml", out),
              [&] { std::cout << library_or_file << (apply ? ": applied\n" : ": valid\n"); });
     });

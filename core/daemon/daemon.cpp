@@ -12,11 +12,8 @@
 #include "common/log.hpp"
 #include "common/thread_guard.hpp"
 #include "common/time.hpp"
+#include "common/version.hpp"
 #include "control/control_plane.hpp"
-
-#ifndef STOREGATE_VERSION
-#define STOREGATE_VERSION "0.0.0"
-#endif
 
 namespace storegate {
 
