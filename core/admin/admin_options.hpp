@@ -16,9 +16,12 @@ struct AdminOptions {
   uint64_t max_body = 1 << 20;
   uint64_t max_upload = 64 << 20;  // a plugin build sent to POST …/upload
   int threads = 4;
-  int queue = 16;
-  std::chrono::milliseconds timeout{10'000};  // socket and keep-alive
-  double rate_per_second = 20;                // per client address
+  int queue = 64;  // queued connections cost a descriptor each; shed when they only wait
+  std::chrono::milliseconds timeout{10'000};  // one read or write, and idle keep-alive
+  // The whole request head; bodies and answers get this plus their size at 16 KiB/s.
+  std::chrono::milliseconds request_timeout{10'000};
+  int max_connections_per_address = 0;  // 0: `threads`
+  double rate_per_second = 20;          // per client address
   int burst = 40;
   std::filesystem::path tls_cert;  // both set: HTTPS
   std::filesystem::path tls_key;

@@ -3,32 +3,28 @@
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 #include <iostream>
 
 #include "common/log.hpp"
 #include "daemon/daemon.hpp"
+#include "storegate/http_listener.hpp"
 
 namespace storegate::admin {
 
 namespace {
 
-void send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& r) {
-  resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
-  resp.setContentType(r.content_type);
+void send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& r, bool close = false) {
   for (const auto& [k, v] : r.headers) resp.set(k, v);
-  resp.setContentLength(static_cast<std::streamsize>(r.body.size()));
-  resp.send() << r.body;
+  sdk::http::Listener::responding(r.body.size());
+  sdk::http::send(resp, r.status, r.content_type, r.body, close);
 }
 
 class Handler final : public Poco::Net::HTTPRequestHandler {
@@ -36,80 +32,97 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
   Handler(AdminServer& server, uint64_t max_body, uint64_t max_upload)
       : server_(server), max_body_(max_body), max_upload_(max_upload) {}
 
+  // Framing (one Content-Length, no chunked or compressed bodies) was checked by the listener.
+  // Every refusal made before the body is read closes the connection: an unread body must
+  // never be parsed as the next request.
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& resp) override {
-    if (req.getChunkedTransferEncoding()) {
-      send(resp, ApiResponse::error(411, "length_required",
-                                    "chunked request bodies are refused; send a Content-Length"));
-      return;
-    }
-    if (req.has("Content-Encoding") && req.get("Content-Encoding") != "identity") {
-      send(resp, ApiResponse::error(415, "unsupported_encoding",
-                                    "compressed request bodies are refused"));
-      return;
-    }
+    const uint64_t length =
+        req.hasContentLength() ? static_cast<uint64_t>(req.getContentLength64()) : 0;
     // A plugin build may be larger than any JSON body: its own cap.
     const std::string& uri = req.getURI();
     const bool upload = req.getMethod() == "POST" && uri.size() > 7 &&
                         uri.compare(uri.size() - 7, 7, "/upload") == 0;
     const uint64_t cap = upload ? max_upload_ : max_body_;
-    if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(cap)) {
+    if (length > cap) {
       send(resp,
            ApiResponse::error(413, "too_large",
-                              "body of " + std::to_string(req.getContentLength64()) +
-                                  " bytes exceeds admin." + (upload ? "max_upload " : "max_body ") +
-                                  std::to_string(cap)));
+                              "body of " + std::to_string(length) + " bytes exceeds admin." +
+                                  (upload ? "max_upload " : "max_body ") + std::to_string(cap)),
+           /*close=*/true);
       return;
     }
     ApiRequest r;
     r.method = req.getMethod();
     r.client = req.clientAddress().host().toString();
     try {
-      const Poco::URI uri(req.getURI());
-      r.path = uri.getPath();
-      for (const auto& [k, v] : uri.getQueryParameters()) r.query[k] = v;
+      const Poco::URI parsed(req.getURI());
+      r.path = parsed.getPath();
+      for (const auto& [k, v] : parsed.getQueryParameters()) r.query[k] = v;
     } catch (const Poco::Exception&) {
-      send(resp, ApiResponse::error(400, "bad_uri", "the request URI cannot be parsed"));
+      send(resp, ApiResponse::error(400, "bad_uri", "the request URI cannot be parsed"), true);
       return;
     }
     // A decoded path must not carry control characters (CRLF smuggled as %0D%0A).
     for (const char c : r.path) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        send(resp, ApiResponse::error(400, "bad_uri", "control characters in the path"));
+        send(resp, ApiResponse::error(400, "bad_uri", "control characters in the path"), true);
         return;
       }
     }
-    if (req.hasContentLength() && req.getContentLength64() > 0) {
-      r.body.resize(static_cast<size_t>(req.getContentLength64()));
-      req.stream().read(r.body.data(), static_cast<std::streamsize>(r.body.size()));
-      if (static_cast<size_t>(req.stream().gcount()) != r.body.size()) {
-        send(resp, ApiResponse::error(400, "truncated", "the body ended before Content-Length"));
-        return;
-      }
-    }
+    const std::string authorization = req.get("Authorization", "");
     if (r.method == "GET" && r.path == "/v1/events/follow") {
-      ApiResponse refusal;
-      bool started = false;
-      const bool ok =
-          server_.follow(r, req.get("Authorization", ""), refusal, [&](const std::string& chunk) {
-            if (!started) {
-              resp.setChunkedTransferEncoding(true);
-              resp.setContentType("text/event-stream");
-              resp.set("Cache-Control", "no-store");
-              out_ = &resp.send();
-              started = true;
-            }
-            *out_ << chunk;
-            out_->flush();
-            return out_->good();
-          });
-      if (!ok) send(resp, refusal);
+      follow(r, authorization, req, resp, length > 0);
       return;
     }
-    send(resp, server_.handle(r, req.get("Authorization", "")));
+    // Rate limit and token before a byte of the body is read or allocated.
+    bool authenticated = false;
+    if (auto refused = server_.admit(r, authorization, authenticated)) {
+      send(resp, *refused, length > 0);
+      return;
+    }
+    if (length > 0 && !authenticated) {
+      send(resp,
+           ApiResponse::error(401, "unauthorized",
+                              "a request with a body needs Authorization: Bearer <token>"),
+           true);
+      return;
+    }
+    if (length > 0) {
+      r.body.resize(static_cast<size_t>(length));
+      req.stream().read(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+      if (static_cast<size_t>(req.stream().gcount()) != r.body.size()) {
+        send(resp, ApiResponse::error(400, "truncated", "the body ended before Content-Length"),
+             true);
+        return;
+      }
+    }
+    sdk::http::Listener::bodyRead();
+    send(resp, server_.dispatch(r, authenticated));
   }
 
  private:
+  void follow(ApiRequest& r, const std::string& authorization, Poco::Net::HTTPServerRequest&,
+              Poco::Net::HTTPServerResponse& resp, bool has_body) {
+    ApiResponse refusal;
+    bool started = false;
+    const bool ok = server_.follow(r, authorization, refusal, [&](const std::string& chunk) {
+      if (!started) {
+        sdk::http::Listener::streaming();  // bounded by follow itself (≤ 300 s)
+        resp.setChunkedTransferEncoding(true);
+        resp.setContentType("text/event-stream");
+        resp.set("Cache-Control", "no-store");
+        if (has_body) resp.setKeepAlive(false);
+        out_ = &resp.send();
+        started = true;
+      }
+      *out_ << chunk;
+      out_->flush();
+      return out_->good();
+    });
+    if (!ok) send(resp, refusal, has_body);
+  }
+
   AdminServer& server_;
   uint64_t max_body_;
   uint64_t max_upload_;
@@ -154,13 +167,12 @@ Status AdminServer::start() {
               << options_.tokens_file.string() << "):\n  " << first << "\n";
     logInfo("admin", "first admin token created", {{"file", options_.tokens_file.string()}});
   }
-  auto* params = new Poco::Net::HTTPServerParams();
-  params->setMaxThreads(options_.threads);
-  params->setMaxQueued(options_.queue);
-  params->setTimeout(Poco::Timespan(options_.timeout.count() * 1000));
-  params->setKeepAlive(true);
-  params->setKeepAliveTimeout(Poco::Timespan(options_.timeout.count() * 1000));
-  params->setMaxKeepAliveRequests(0);
+  sdk::http::ListenerOptions lo;
+  lo.threads = options_.threads;
+  lo.queue = options_.queue;
+  lo.io_timeout = options_.timeout;
+  lo.request_timeout = options_.request_timeout;
+  lo.max_per_address = options_.max_connections_per_address;
   try {
     const Poco::Net::SocketAddress addr(options_.listen);
     std::unique_ptr<Poco::Net::ServerSocket> socket;
@@ -184,24 +196,26 @@ Status AdminServer::start() {
       socket = std::make_unique<Poco::Net::ServerSocket>(addr);
     }
     port_ = socket->address().port();
-    pool_ = std::make_unique<Poco::ThreadPool>(1, options_.threads + 1);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(
-        new Factory(*this, options_.max_body, options_.max_upload), *pool_, *socket, params);
+    listener_ = std::make_unique<sdk::http::Listener>(
+        lo, new Factory(*this, options_.max_body, options_.max_upload));
+    listener_->start(*socket);
   } catch (const Poco::Exception& e) {
+    listener_.reset();
     return Status::failed("admin API cannot listen on " + options_.listen + ": " + e.displayText() +
                           " (change admin.listen, or admin.enabled: false)");
   }
-  server_->start();
   logInfo("admin", "admin API listening",
           {{"address", options_.listen}, {"tls", options_.tls_cert.empty() ? "no" : "yes"}});
   return Status::success();
 }
 
 void AdminServer::stop() {
-  if (server_) server_->stopAll(true);
-  if (pool_) pool_->joinAll();
-  server_.reset();
-  pool_.reset();
+  if (listener_) listener_->stop();
+  listener_.reset();
+}
+
+sdk::http::ListenerStats AdminServer::listenerStats() const {
+  return listener_ ? listener_->stats() : sdk::http::ListenerStats{};
 }
 
 std::optional<ApiResponse> AdminServer::admit(ApiRequest& req, const std::string& authorization,
@@ -302,8 +316,9 @@ bool AdminServer::follow(ApiRequest& req, const std::string& authorization, ApiR
                          {"type", e.type},
                          {"source", e.source},
                          {"subject", e.subject}};
-      const auto data = nlohmann::json::parse(e.data, nullptr, false);
-      if (!data.is_discarded()) one["data"] = data;
+      auto data = nlohmann::json::parse(e.data, nullptr, false);
+      if (req.who.role < Role::kOperator) maskMemberIds(data);
+      if (!data.is_discarded()) one["data"] = std::move(data);
       open = open &&
              write("id: " + std::to_string(e.sequence) + "\ndata: " +
                    one.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n");

@@ -1,11 +1,14 @@
-// The admin API's listener: Poco's bounded HTTP server (never cpp-httplib's, whose Debian 12
-// build has unfixed request-parsing vulnerabilities; see docs/architecture.md).
+// The admin API's listener: Poco's HTTP server behind the SDK's guarded listener (never
+// cpp-httplib's, whose Debian 12 build has unfixed request-parsing vulnerabilities; see
+// docs/architecture.md).
 //
-// Bounds: `threads` workers and `queue` waiting connections; socket and keep-alive
-// timeouts (a slow client holds one worker for at most `timeout`); Poco's header limits
-// (name 256 B, value 8 KiB, 100 fields); one body of at most `max_body` with a
-// Content-Length (chunked and compressed request bodies refused); a rate limit per client
-// address. Every request but health needs a bearer token; every change is audited.
+// Bounds: `threads` workers and `queue` waiting connections; a deadline for the whole request
+// head (`request_timeout`) and a minimum rate for bodies and answers; idle keep-alive for
+// `timeout`; a cap of connections per client address; waiting connections shed while others
+// queue; Poco's header limits (name 256 B, value 8 KiB, 100 fields); one body of at most
+// `max_body` with one Content-Length (chunked and compressed bodies refused), read only after
+// the token is checked; a refusal before the body closes the connection; a rate limit per
+// client address. Every request but health needs a bearer token; every change is audited.
 #pragma once
 
 #include <atomic>
@@ -21,12 +24,10 @@
 #include "admin/tokens.hpp"
 #include "common/status.hpp"
 
-namespace Poco {
-class ThreadPool;
-namespace Net {
-class HTTPServer;
-}
-}  // namespace Poco
+namespace storegate::sdk::http {
+class Listener;
+struct ListenerStats;
+}  // namespace storegate::sdk::http
 
 namespace storegate::admin {
 
@@ -54,20 +55,24 @@ class AdminServer {
   bool follow(ApiRequest& req, const std::string& authorization, ApiResponse& refusal,
               const std::function<bool(const std::string& chunk)>& write);
 
- private:
   // Rate limit and token: a refusal to send, or nullopt (then `authenticated` says whether
-  // the token was valid; req.who is set when it was).
+  // the token was valid; req.who is set when it was). The listener calls this before it
+  // reads a body.
   std::optional<ApiResponse> admit(ApiRequest& req, const std::string& authorization,
                                    bool& authenticated);
+  // Routes and audits an admitted request.
   ApiResponse dispatch(ApiRequest& req, bool authenticated);
 
+  // Connections the listener closed or refused (slow, idle under load, per address, framing).
+  [[nodiscard]] sdk::http::ListenerStats listenerStats() const;
+
+ private:
   AdminOptions options_;
   AdminApi api_;
   std::unique_ptr<TokenStore> tokens_;
   RateLimiter limiter_;
   AuditLog audit_;
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<sdk::http::Listener> listener_;
   int port_ = 0;
   Daemon& daemon_;
   std::atomic<int> followers_{0};

@@ -11,6 +11,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "common/version.hpp"
+#include "config/secret_mask.hpp"
 #include "control/control_plane.hpp"
 #include "daemon/daemon.hpp"
 #include "package/signing.hpp"
@@ -124,7 +125,7 @@ AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
         [this](ApiRequest& q) { return replay(q); });
   r.add("GET", "/v1/events", Role::kViewer, [this](ApiRequest& q) { return events(q); });
   r.add("GET", "/v1/logs", Role::kViewer, [this](ApiRequest& q) { return logs(q); });
-  r.add("GET", "/v1/config", Role::kAdmin, [this](ApiRequest&) { return getConfig(); });
+  r.add("GET", "/v1/config", Role::kAdmin, [this](ApiRequest& q) { return getConfig(q); });
   r.add("PUT", "/v1/config", Role::kAdmin, [this](ApiRequest& q) { return applyConfig(q); });
   r.add("POST", "/v1/config/validate", Role::kOperator,
         [this](ApiRequest& q) { return validateConfig(q); });
@@ -533,8 +534,9 @@ ApiResponse AdminApi::events(const ApiRequest& req) {
     json one{{"sequence", e.sequence}, {"id", e.id},
              {"type", e.type},         {"source", e.source},
              {"subject", e.subject},   {"time", formatRfc3339(e.time_unix_ns)}};
-    const json data = json::parse(e.data, nullptr, false);
-    if (!data.is_discarded()) one["data"] = data;
+    json data = json::parse(e.data, nullptr, false);
+    if (req.who.role < Role::kOperator) maskMemberIds(data);
+    if (!data.is_discarded()) one["data"] = std::move(data);
     list.push_back(one);
   }
   return ApiResponse::json(200, {{"events", list}});
@@ -574,13 +576,26 @@ ApiResponse AdminApi::validateConfig(const ApiRequest& req) {
   return ApiResponse::json(200, {{"valid", true}, {"plugins", cfg->plugins.size()}});
 }
 
-ApiResponse AdminApi::getConfig() {
+ApiResponse AdminApi::getConfig(const ApiRequest& req) {
   const auto file = daemon_.configSnapshot().source_file;
   std::ifstream in(file);
   if (!in) return ApiResponse::error(500, "unreadable", "cannot read " + file.string());
   std::stringstream text;
   text << in.rdbuf();
-  return ApiResponse::json(200, {{"file", file.string()}, {"yaml", text.str()}});
+  // Secrets leave the router only when an admin on the router itself asks for them: never to
+  // a remote request (which would carry them up the uplink) or another host.
+  const bool reveal = req.query.count("reveal") != 0 && req.query.at("reveal") == "true";
+  const bool local = req.client == "127.0.0.1" || req.client == "::1";
+  if (reveal && !local)
+    return ApiResponse::error(403, "reveal_refused",
+                              "?reveal=true is answered only to an admin on the router itself "
+                              "(127.0.0.1); the masked config is at GET /v1/config");
+  if (reveal) return ApiResponse::json(200, {{"file", file.string()}, {"yaml", text.str()}});
+  std::vector<std::string> secrets;
+  for (const InstanceReport& r : daemon_.plugins().list())
+    secrets.insert(secrets.end(), r.secret_texts.begin(), r.secret_texts.end());
+  return ApiResponse::json(
+      200, {{"file", file.string()}, {"yaml", maskSecrets(text.str(), secrets)}, {"masked", true}});
 }
 
 // Validate, write beside the file, apply as differences; if any part fails, apply the

@@ -47,7 +47,7 @@ class AdminApi {
   ApiResponse events(const ApiRequest& req);
   ApiResponse logs(const ApiRequest& req);
   ApiResponse validateConfig(const ApiRequest& req);
-  ApiResponse getConfig();
+  ApiResponse getConfig(const ApiRequest& req);
   ApiResponse applyConfig(const ApiRequest& req);
   ApiResponse storeToday();
 

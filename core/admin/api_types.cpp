@@ -47,6 +47,28 @@ ApiResponse ApiResponse::error(int status, const std::string& code, const std::s
   return json(status, {{"error", e}});
 }
 
+void maskMemberIds(nlohmann::json& data) {
+  // Event data nests at most 64 deep (checked at ingest): an explicit stack all the same.
+  std::vector<nlohmann::json*> todo{&data};
+  while (!todo.empty()) {
+    nlohmann::json* j = todo.back();
+    todo.pop_back();
+    if (j->is_array()) {
+      for (auto& v : *j) todo.push_back(&v);
+      continue;
+    }
+    if (!j->is_object()) continue;
+    for (auto it = j->begin(); it != j->end(); ++it) {
+      if (it.key() == "member_code" || it.key() == "member_id") {
+        const std::string v = it->is_string() ? it->get<std::string>() : it->dump();
+        *it = v.size() >= 8 ? "****" + v.substr(v.size() - 4) : std::string("****");
+      } else {
+        todo.push_back(&*it);
+      }
+    }
+  }
+}
+
 ApiResponse ApiResponse::text(int status, std::string body, std::string content_type) {
   ApiResponse r;
   r.status = status;

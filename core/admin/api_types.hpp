@@ -43,6 +43,11 @@ struct ApiResponse {
   static ApiResponse text(int status, std::string body, std::string content_type);
 };
 
+// Event data as a viewer may see it: member identifiers (`member_code`, `member_id`, at any
+// depth) keep only their last 4 characters ("****5678"), or none when shorter than 8.
+// Operators and admins see them whole (they can read the buffer on the router anyway).
+void maskMemberIds(nlohmann::json& data);
+
 // Parses a JSON object body strictly: it must be an object, its keys among `allowed`,
 // `required` present. Fills `out` or returns the 400/422 answer to send.
 [[nodiscard]] std::optional<ApiResponse> parseBody(const ApiRequest& req,

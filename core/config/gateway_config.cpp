@@ -194,6 +194,33 @@ void readLog(Reader& r, const nlohmann::json& log, LogOptions& out) {
   out.console = r.boolean(log, "log", "console", true);
 }
 
+// The store id names MQTT topics (stores/{id}/…), files and every event's source: UTF-8 (a
+// Chinese store name is fine), no control characters, none of MQTT's / + # wildcards.
+std::string storeIdProblem(const std::string& id) {
+  if (id.empty()) return {};
+  if (id.size() > 128) return "must be at most 128 bytes";
+  for (size_t i = 0; i < id.size();) {
+    const auto c = static_cast<unsigned char>(id[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > id.size()) return "is not valid UTF-8";
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      const auto cc = static_cast<unsigned char>(id[i + k]);
+      if ((cc & 0xC0) != 0x80) return "is not valid UTF-8";
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return "is not valid UTF-8";
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
+      return "must not contain control characters";
+    if (cp == '/' || cp == '+' || cp == '#')
+      return "must not contain '/', '+' or '#' (it names MQTT topics)";
+    i += n;
+  }
+  return {};
+}
+
 void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
   if (admin.is_null()) return;
   if (!admin.is_object()) {
@@ -201,10 +228,10 @@ void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
     return;
   }
   const std::string p = "admin";
-  r.unknownKeys(
-      admin, p,
-      {"enabled", "listen", "tokens_file", "audit_file", "max_body", "max_upload", "threads",
-       "queue", "timeout", "rate_per_second", "burst", "tls", "health_max_undelivered"});
+  r.unknownKeys(admin, p,
+                {"enabled", "listen", "tokens_file", "audit_file", "max_body", "max_upload",
+                 "threads", "queue", "timeout", "request_timeout", "max_connections_per_address",
+                 "rate_per_second", "burst", "tls", "health_max_undelivered"});
   out.enabled = r.boolean(admin, p, "enabled", true);
   out.listen = r.string(admin, p, "listen", out.listen);
   if (out.listen.rfind(':') == std::string::npos || out.listen.rfind(':') == 0)
@@ -218,6 +245,9 @@ void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
   out.threads = static_cast<int>(r.integer(admin, p, "threads", out.threads, 1, 64));
   out.queue = static_cast<int>(r.integer(admin, p, "queue", out.queue, 1, 1024));
   out.timeout = r.duration(admin, p, "timeout", out.timeout);
+  out.request_timeout = r.duration(admin, p, "request_timeout", out.request_timeout);
+  out.max_connections_per_address = static_cast<int>(
+      r.integer(admin, p, "max_connections_per_address", out.max_connections_per_address, 0, 64));
   out.health_max_undelivered =
       r.duration(admin, p, "health_max_undelivered", out.health_max_undelivered);
   out.burst = static_cast<int>(r.integer(admin, p, "burst", out.burst, 1, 100000));
@@ -420,6 +450,8 @@ std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
   cfg.store_id = r.string(root, "", "store_id", "", true);
   if (root.contains("store_id") && root["store_id"].is_string() && cfg.store_id.empty()) {
     errors.push_back({"store_id", "must not be empty"});
+  } else if (const std::string why = storeIdProblem(cfg.store_id); !why.empty()) {
+    errors.push_back({"store_id", why});
   }
   cfg.data_dir = r.pathValue(r.string(root, "", "data_dir", "", true));
   if (root.contains("plugin_dirs")) {

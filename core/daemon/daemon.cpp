@@ -14,6 +14,7 @@
 #include "common/time.hpp"
 #include "common/version.hpp"
 #include "control/control_plane.hpp"
+#include "storegate/http_listener.hpp"
 
 namespace storegate {
 
@@ -166,6 +167,16 @@ void Daemon::collect(MetricWriter& w) {
             double(control_->version()));
     w.counter("storegate_control_changes_total", "Changes the control plane ran",
               double(control_->changesApplied()));
+  }
+  if (admin_) {
+    const sdk::http::ListenerStats l = admin_->listenerStats();
+    const char* help = "Admin connections the listener closed or refused, by reason";
+    const std::pair<const char*, uint64_t> reasons[] = {
+        {"deadline", l.timed_out},      {"shed", l.shed},
+        {"evicted", l.evicted},         {"per_address", l.refused_per_address},
+        {"framing", l.refused_framing}, {"queue_full", l.refused_by_queue}};
+    for (const auto& [reason, n] : reasons)
+      w.counter("storegate_admin_connections_closed_total", help, double(n), {{"reason", reason}});
   }
   if (rocks_) rocks_->collect(w);
   w.counter("storegate_ingest_accepted_total", "Events accepted from plugins",

@@ -533,6 +533,7 @@ InstanceReport PluginManager::report(const Entry& entry) const {
     r.emitted = inst->emitted();
     r.calls_after_stop = inst->callsAfterStop();
     r.config = inst->config().toJson(true);
+    r.secret_texts = inst->config().secretTexts();
     r.metrics = inst->metrics();
     const sg_health_level h = inst->health();
     r.health = h == SG_HEALTH_OK ? "ok" : h == SG_HEALTH_DEGRADED ? "degraded" : "failing";

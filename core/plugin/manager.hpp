@@ -35,6 +35,7 @@ struct InstanceReport {
   int64_t last_delivery_unix_ns = 0;      // sinks: the last accepted deliver call; 0 = none yet
   uint64_t consecutive_failures = 0;      // sinks: deliver calls failed in a row
   nlohmann::json config;                  // secrets masked
+  std::vector<std::string> secret_texts;  // the secret values themselves, to mask elsewhere
   std::map<std::string, double> metrics;  // what the plugin reported through host->metric
 };
 

@@ -247,6 +247,16 @@ nlohmann::json ResolvedConfig::toJson(bool mask_secrets) const {
   return out;
 }
 
+std::vector<std::string> ResolvedConfig::secretTexts() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < values_.size(); ++i) {
+    if (!values_[i].is_set || !secret_[i]) continue;
+    const nlohmann::json& v = values_[i].json;
+    out.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return out;
+}
+
 std::vector<std::string> ResolvedConfig::changedFrom(const ResolvedConfig& other) const {
   const nlohmann::json a = toJson(false);
   const nlohmann::json b = other.toJson(false);

@@ -54,6 +54,9 @@ class ResolvedConfig {
   [[nodiscard]] const sg_config* view() const;
   // name -> value; secrets replaced by "***" when `mask_secrets`.
   [[nodiscard]] nlohmann::json toJson(bool mask_secrets) const;
+  // The values of the set secret properties as they would appear in a config file (strings
+  // unquoted), so a text that may hold them can be masked.
+  [[nodiscard]] std::vector<std::string> secretTexts() const;
   // Names of properties whose values differ between the two configs.
   [[nodiscard]] std::vector<std::string> changedFrom(const ResolvedConfig& other) const;
 

@@ -63,6 +63,8 @@ const char* opName(RosterUpdate::Op op) {
 }  // namespace
 
 RosterUpdate parseRosterUpdate(std::string_view text) {
+  if (sdk::jsonNesting(text) > sdk::kMaxJsonDepth)
+    invalid("document", "nests deeper than " + std::to_string(sdk::kMaxJsonDepth) + " levels");
   const json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) invalid("document", "not valid JSON");
   if (!doc.is_object()) invalid("document", "not a JSON object");

@@ -286,10 +286,12 @@ void PlatformHttp::pullOne(const Endpoint& e, const std::string& what) {
     }
     events = platform::rosterEvents(update, settings_.roster_chunk);
   } else {
-    const nlohmann::json doc = nlohmann::json::parse(res->body, nullptr, false);
+    const nlohmann::json doc = sdk::jsonNesting(res->body) > sdk::kMaxJsonDepth
+                                   ? nlohmann::json(nlohmann::json::value_t::discarded)
+                                   : nlohmann::json::parse(res->body, nullptr, false);
     if (doc.is_discarded()) {
       host().counterAdd("coupons_rejected");
-      throw sdk::Error(where + ": coupons are not valid JSON");
+      throw sdk::Error(where + ": coupons are not valid JSON (or nest deeper than 64)");
     }
     if (host().statePut("coupons", res->body) != SG_OK)
       throw sdk::Error("cannot keep the coupons in plugin state");

@@ -114,7 +114,9 @@ void PlatformMqtt::emitInbound(const std::vector<sdk::Event>& events, const char
 
 void PlatformMqtt::onMessage(const std::string& topic, const std::string& payload) {
   if (topic == command_topic_) {
-    const nlohmann::json cmd = nlohmann::json::parse(payload, nullptr, false);
+    const nlohmann::json cmd = sdk::jsonNesting(payload) > sdk::kMaxJsonDepth
+                                   ? nlohmann::json()
+                                   : nlohmann::json::parse(payload, nullptr, false);
     if (!cmd.is_object() || !cmd.contains("name") || !cmd["name"].is_string()) {
       host().counterAdd("commands_rejected");
       link_.problem("command on '" + topic +

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <sstream>
+#include <storegate/sdk.hpp>
 
 namespace storegate::plugins::pos {
 
@@ -214,11 +215,16 @@ double num(const nlohmann::json& j, const char* key, bool& ok) {
 
 ParseResult parseJsonReceipts(std::string_view text, const ParseOptions& o) {
   ParseResult out;
+  // Bounded before a document is built: nlohmann's copy and dump recurse.
+  if (sdk::jsonNesting(text) > sdk::kMaxJsonDepth) {
+    out.fatal = "JSON nests deeper than " + std::to_string(sdk::kMaxJsonDepth) + " levels";
+    return out;
+  }
   std::vector<nlohmann::json> records;
   auto whole = nlohmann::json::parse(text, nullptr, false);
   if (!whole.is_discarded()) {
     if (whole.is_array())
-      records.assign(whole.begin(), whole.end());
+      records = std::move(whole.get_ref<nlohmann::json::array_t&>());
     else
       records.push_back(std::move(whole));
   } else {

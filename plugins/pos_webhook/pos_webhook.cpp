@@ -42,39 +42,42 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(PosWebhook& plugin) : plugin_(plugin) {}
 
+  // Framing (one Content-Length of digits, no Transfer-Encoding) was checked by the listener.
+  // A refusal before the body is read closes the connection, so the unread body is never
+  // parsed as a next request.
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& resp) override {
     const Settings& s = plugin_.settings();
     Reply reply;
+    bool close = true;
     if (req.getURI() != s.path) {
       reply = {404, error("not_found", "receipts are accepted at " + s.path).dump()};
     } else if (req.getMethod() != Poco::Net::HTTPRequest::HTTP_POST) {
       reply = {405, error("method_not_allowed", "use POST").dump()};
       resp.set("Allow", "POST");
-    } else if (req.getChunkedTransferEncoding() || !req.hasContentLength()) {
-      reply = {
-          411,
-          error("length_required", "send a Content-Length; chunked bodies are refused").dump()};
-    } else if (req.has("Content-Encoding") && req.get("Content-Encoding") != "identity") {
-      reply = {415, error("unsupported_encoding", "compressed bodies are refused").dump()};
+    } else if (!req.hasContentLength()) {
+      reply = {411, error("length_required", "send a Content-Length").dump()};
     } else if (req.getContentLength64() > static_cast<Poco::Int64>(s.max_body)) {
       reply = {413, error("too_large", "body of " + std::to_string(req.getContentLength64()) +
                                            " bytes exceeds max_body " + std::to_string(s.max_body))
                         .dump()};
+    } else if (!plugin_.mayReadBody(req.get("Authorization", ""))) {
+      reply = {401, error("unauthorized", "Authorization must be Bearer <secret>").dump()};
     } else {
       std::string body(static_cast<size_t>(req.getContentLength64()), '\0');
       req.stream().read(body.data(), static_cast<std::streamsize>(body.size()));
       if (static_cast<size_t>(req.stream().gcount()) != body.size()) {
         reply = {400, error("truncated", "the body ended before Content-Length").dump()};
       } else {
+        close = false;
+        sdk::http::Listener::bodyRead();
         reply = plugin_.handle(req.get("Authorization", ""), req.get("X-Signature", ""), body);
       }
     }
-    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-    resp.setContentType("application/json");
     if (reply.retry_after_s > 0) resp.set("Retry-After", std::to_string(reply.retry_after_s));
-    resp.setContentLength(static_cast<std::streamsize>(reply.body.size()));
-    resp.send() << reply.body;
+    sdk::http::Listener::responding(reply.body.size());
+    sdk::http::send(resp, reply.status, "application/json", reply.body, close);
+    plugin_.publishListenerCounters();
   }
 
  private:
@@ -104,6 +107,8 @@ Settings Settings::from(const sdk::Config& c) {
   s.max_body = c.getSize("max_body");
   s.max_connections = static_cast<int>(c.getInt("max_connections"));
   s.timeout = c.getDuration("timeout");
+  s.request_timeout = c.getDuration("request_timeout");
+  s.max_per_address = static_cast<int>(c.getInt("max_connections_per_address"));
   s.quarantine_dir = c.getString("quarantine_dir");
   s.parse.default_till = c.isSet("till") ? c.getString("till") : std::string();
   s.parse.check_total = c.getBool("check_total");
@@ -122,32 +127,49 @@ void PosWebhook::start() {
   std::filesystem::create_directories(settings_.quarantine_dir, ec);
   if (ec)
     throw sdk::Error("cannot create " + settings_.quarantine_dir.string() + ": " + ec.message());
-  auto* params = new Poco::Net::HTTPServerParams();
-  params->setMaxThreads(settings_.max_connections);
-  params->setMaxQueued(settings_.max_connections * 2);
-  params->setTimeout(Poco::Timespan(settings_.timeout.count() * 1000));
-  params->setKeepAlive(true);
-  params->setKeepAliveTimeout(Poco::Timespan(settings_.timeout.count() * 1000));
-  // No cap on requests per connection: Poco ends the connection after the cap in a way
-  // clients see as a failed request (storegate-bench: every 100th POST failed). Threads,
-  // queue and the idle timeout are the bounds that matter.
-  params->setMaxKeepAliveRequests(0);
+  sdk::http::ListenerOptions lo;
+  lo.threads = settings_.max_connections;
+  lo.queue = 256;  // a queued connection costs one descriptor; see the listener's shedding
+  lo.io_timeout = settings_.timeout;
+  lo.request_timeout = settings_.request_timeout;
+  lo.max_per_address = settings_.max_per_address;
   try {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(settings_.listen));
-    pool_ = std::make_unique<Poco::ThreadPool>(1, settings_.max_connections + 1);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *pool_, socket, params);
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(settings_.listen), 256);
+    listener_ = std::make_unique<sdk::http::Listener>(lo, new Factory(*this));
+    listener_->start(socket);
   } catch (const Poco::Exception& e) {
+    listener_.reset();
     throw sdk::Error("cannot listen on " + settings_.listen + ": " + e.displayText());
   }
-  server_->start();
   host().info("accepting receipts on http://" + settings_.listen + settings_.path);
 }
 
 void PosWebhook::stop(std::chrono::milliseconds) {
-  if (server_) server_->stopAll(true);
-  if (pool_) pool_->joinAll();  // the contract: no handler thread outlives stop
-  server_.reset();
-  pool_.reset();
+  if (listener_) listener_->stop();  // the contract: no handler thread outlives stop
+  publishListenerCounters();
+  listener_.reset();
+}
+
+void PosWebhook::publishListenerCounters() {
+  if (!listener_) return;
+  const sdk::http::ListenerStats now = listener_->stats();
+  std::lock_guard lock(published_mu_);
+  const auto add = [&](const char* name, uint64_t current, uint64_t& last) {
+    if (current > last) host().counterAdd(name, static_cast<double>(current - last));
+    last = current;
+  };
+  add("connections_timed_out", now.timed_out, published_.timed_out);
+  add("connections_shed", now.shed, published_.shed);
+  add("connections_evicted", now.evicted, published_.evicted);
+  add("connections_refused_per_address", now.refused_per_address, published_.refused_per_address);
+  add("requests_bad_framing", now.refused_framing, published_.refused_framing);
+}
+
+bool PosWebhook::mayReadBody(const std::string& authorization) {
+  if (settings_.hmac) return true;
+  if (equalConstantTime(authorization, "Bearer " + settings_.secret)) return true;
+  host().counterAdd("requests_unauthorized");
+  return false;
 }
 
 Reply PosWebhook::handle(const std::string& authorization, const std::string& signature,

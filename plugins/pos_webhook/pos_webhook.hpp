@@ -1,18 +1,19 @@
 // pos_webhook: an HTTP endpoint on the store LAN that the POS pushes receipts to, on
-// Poco's bounded server (never cpp-httplib's: see ../../docs/architecture.md). A request
-// is answered 2xx only after its receipts are durable in the buffer; every refusal is a
-// 4xx/5xx with a JSON reason. Limits: one body of at most `max_body`, a Content-Length
-// required (chunked and compressed bodies refused), header names/values/count bounded by
-// Poco (256 B / 8 KiB / 100), `max_connections` worker threads and a bounded queue,
-// socket timeouts.
+// Poco's server behind the SDK's guarded listener (never cpp-httplib's: see
+// ../../docs/architecture.md). A request is answered 2xx only after its receipts are durable
+// in the buffer; every refusal is a 4xx/5xx with a JSON reason. Limits: one body of at most
+// `max_body` with one Content-Length (chunked and compressed bodies refused), read only
+// after a bearer token is checked; header names/values/count bounded by Poco
+// (256 B / 8 KiB / 100); JSON nested at most 64 deep; `max_connections` worker threads and a
+// bounded queue; a deadline for the whole request (`request_timeout`), a cap per client
+// address, and idle connections shed while others queue (see storegate/http_listener.hpp).
 #pragma once
-
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
 
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <storegate/http_listener.hpp>
 #include <storegate/sdk.hpp>
 
 #include "pos_source.hpp"  // pos_common
@@ -28,6 +29,8 @@ struct Settings {
   uint64_t max_body;
   int max_connections;
   std::chrono::milliseconds timeout;
+  std::chrono::milliseconds request_timeout;
+  int max_per_address;
   std::filesystem::path quarantine_dir;
   ParseOptions parse;
 
@@ -51,13 +54,20 @@ class PosWebhook final : public sdk::Plugin {
   // Everything after the transport: authentication, parsing, emitting, quarantine.
   Reply handle(const std::string& authorization, const std::string& signature,
                const std::string& body);
+  // Whether a request may send its body: in token mode the token is checked first, so no
+  // body is read or allocated for a caller without it (HMAC needs the body to check).
+  [[nodiscard]] bool mayReadBody(const std::string& authorization);
+  // Adds what the listener closed or refused since the last call to this instance's counters
+  // (connections_timed_out, _shed, _evicted, _refused_per_address, requests_bad_framing).
+  void publishListenerCounters();
   [[nodiscard]] const Settings& settings() const { return settings_; }
 
  private:
   const Settings settings_;
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<sdk::http::Listener> listener_;
   std::atomic<uint64_t> sequence_{0};
+  std::mutex published_mu_;
+  sdk::http::ListenerStats published_;  // guarded by published_mu_
 };
 
 }  // namespace storegate::plugins::pos_webhook

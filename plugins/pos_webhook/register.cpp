@@ -23,9 +23,21 @@ constexpr sg_property kProperties[] = {
     Property::Int("max_connections", "Worker threads; as many requests again may queue")
         .defaultValue("8")
         .range(1, 256),
-    Property::Duration("timeout", "Socket read/write and keep-alive timeout")
+    Property::Duration("timeout",
+                       "One socket read or write; how long an idle keep-alive "
+                       "connection is kept")
         .defaultValue("10s")
         .range(100, 300'000),
+    Property::Duration("request_timeout",
+                       "The whole request head must arrive within it; a body gets it plus its "
+                       "size at 16 KiB/s; then the connection is closed")
+        .defaultValue("10s")
+        .range(100, 300'000),
+    Property::Int("max_connections_per_address",
+                  "Connections one client address may have in work (0: max_connections); a new "
+                  "one closes that address's oldest idle one, or is answered 503")
+        .defaultValue("0")
+        .range(0, 256),
     Property::String("quarantine_dir", "Where rejected receipts are written with their reasons")
         .required()
         .path(),

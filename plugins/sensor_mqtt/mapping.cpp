@@ -30,7 +30,8 @@ std::string optString(const json& m, const char* key, const std::string& where,
 
 // "500ms", "2s", "1m" or an integer of milliseconds.
 std::chrono::milliseconds duration(const json& v, const std::string& where) {
-  if (v.is_number_integer() && v.get<int64_t>() >= 0) return std::chrono::milliseconds(v.get<int64_t>());
+  if (v.is_number_integer() && v.get<int64_t>() >= 0)
+    return std::chrono::milliseconds(v.get<int64_t>());
   if (!v.is_string()) invalid(where, "must be a duration such as \"500ms\" or \"2s\"");
   const std::string s = v.get<std::string>();
   int64_t n = 0;
@@ -49,8 +50,7 @@ void checkFilter(const std::string& f, const std::string& where) {
     const bool starts = i == 0 || f[i - 1] == '/';
     const bool ends = i + 1 == f.size() || f[i + 1] == '/';
     if (f[i] == '+' && !(starts && ends)) invalid(where, "'+' must stand alone in a level");
-    if (f[i] == '#' && !(starts && i + 1 == f.size()))
-      invalid(where, "'#' must be the last level");
+    if (f[i] == '#' && !(starts && i + 1 == f.size())) invalid(where, "'#' must be the last level");
   }
 }
 }  // namespace
@@ -65,7 +65,7 @@ std::vector<Mapping> parseMappings(std::string_view text) {
     const json& m = doc[i];
     if (!m.is_object()) invalid(where, "must be a mapping");
     static const std::vector<std::string> kKnown = {
-        "topic",      "sensor",      "value",     "unit",   "kind",      "emit_readings",
+        "topic",       "sensor",      "value",      "unit",        "kind",      "emit_readings",
         "alert_above", "alert_below", "hysteresis", "item_weight", "tolerance", "settle"};
     for (auto it = m.begin(); it != m.end(); ++it) {
       if (std::find(kKnown.begin(), kKnown.end(), it.key()) == kKnown.end())
@@ -85,7 +85,8 @@ std::vector<Mapping> parseMappings(std::string_view text) {
       invalid(where + ".kind", "'" + kind + "' is not one of reading, shelf");
     }
     if (m.contains("emit_readings")) {
-      if (!m["emit_readings"].is_boolean()) invalid(where + ".emit_readings", "must be true or false");
+      if (!m["emit_readings"].is_boolean())
+        invalid(where + ".emit_readings", "must be true or false");
       map.emit_readings = m["emit_readings"].get<bool>();
     }
     map.alert_above = optNumber(m, "alert_above", where);
@@ -94,7 +95,8 @@ std::vector<Mapping> parseMappings(std::string_view text) {
     if (map.hysteresis < 0) invalid(where + ".hysteresis", "must not be negative");
     if (map.kind == Mapping::Kind::kShelf) {
       const auto w = optNumber(m, "item_weight", where);
-      if (!w || *w <= 0) invalid(where + ".item_weight", "must be a positive number (grams per item)");
+      if (!w || *w <= 0)
+        invalid(where + ".item_weight", "must be a positive number (grams per item)");
       map.item_weight = *w;
       map.tolerance = optNumber(m, "tolerance", where).value_or(0.4);
       if (map.tolerance <= 0 || map.tolerance >= 1)
@@ -106,7 +108,8 @@ std::vector<Mapping> parseMappings(std::string_view text) {
   return out;
 }
 
-bool topicMatches(std::string_view filter, std::string_view topic, std::vector<std::string>* levels) {
+bool topicMatches(std::string_view filter, std::string_view topic,
+                  std::vector<std::string>* levels) {
   if (levels != nullptr) levels->clear();
   size_t f = 0, t = 0;
   while (true) {
@@ -158,6 +161,10 @@ std::string sensorName(const std::string& pattern, const std::vector<std::string
 
 std::optional<double> extractValue(std::string_view payload, const std::string& path,
                                    std::string& error) {
+  if (sdk::jsonNesting(payload) > sdk::kMaxJsonDepth) {
+    error = "payload nests deeper than " + std::to_string(sdk::kMaxJsonDepth) + " levels";
+    return std::nullopt;
+  }
   const json doc = json::parse(payload, nullptr, false);
   if (doc.is_discarded()) {
     error = "payload is not JSON (nor a bare number)";

@@ -15,6 +15,7 @@
 #include "admin/tokens.hpp"
 #include "support/mosquitto.hpp"  // portAccepts
 #include "support/pki.hpp"
+#include "support/raw_http.hpp"
 #include "support/test_support.hpp"
 
 namespace storegate {
@@ -944,6 +945,138 @@ TEST_F(AdminApi, EveryChangePathAtOnceWhileEventsFlowLosesAndRepeatsNothing) {
     ++expected;
   }
   EXPECT_GT(expected, 200u);
+}
+
+TEST_F(AdminApi, ARefusedBodyIsNeverReadAsARequestAndNoBodyIsReadBeforeTheToken) {
+  start();
+  const std::string hidden = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+  // Too large: refused before reading, and the connection closed, so the bytes that follow
+  // are never a request of their own.
+  {
+    test::RawConnection c(port_);
+    ASSERT_TRUE(c.send("POST /v1/config/validate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                       std::string(kOperator) + "\r\nContent-Length: 99999\r\n\r\n" + hidden));
+    const std::string answer = c.readFor(3s);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 413 Request Entity Too Large\r\n", 0), 0u) << answer;
+    EXPECT_EQ(answer.find("200 OK"), std::string::npos) << "the hidden request ran: " << answer;
+  }
+  // No token: refused before the body is read.
+  {
+    test::RawConnection c(port_);
+    ASSERT_TRUE(c.send("POST /v1/config/validate HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                       std::to_string(hidden.size()) + "\r\n\r\n" + hidden));
+    const std::string answer = c.readFor(3s);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 401 Unauthorized\r\n", 0), 0u) << answer;
+    EXPECT_EQ(answer.find("200 OK"), std::string::npos) << answer;
+  }
+  // Two lengths: refused before any handler.
+  {
+    test::RawConnection c(port_);
+    ASSERT_TRUE(
+        c.send("POST /v1/config/validate HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+               "Content-Length: 40\r\n\r\n{}"));
+    EXPECT_EQ(c.readFor(3s).rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u);
+  }
+  // Six uploads announcing 64 MiB without a token allocate nothing.
+  const auto rssKb = [&] {
+    const std::string st = test::readFile("/proc/" + std::to_string(daemon_->pid()) + "/status");
+    return std::stol(st.substr(st.find("VmRSS:") + 6));
+  };
+  const long before = rssKb();
+  std::vector<std::unique_ptr<test::RawConnection>> uploads;
+  for (int i = 0; i < 6; ++i) {
+    uploads.push_back(std::make_unique<test::RawConnection>(port_));
+    ASSERT_TRUE(uploads.back()->send(
+        "POST /v1/plugins/count/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 67108864\r\n\r\n" +
+        std::string(64 * 1024, 'z')));
+  }
+  for (auto& u : uploads) EXPECT_EQ(u->readFor(3s).rfind("HTTP/1.1 401 ", 0), 0u);
+  EXPECT_LT(rssKb() - before, 20 * 1024) << "kB grown by unauthenticated uploads";
+  EXPECT_TRUE(daemon_->running());
+}
+
+TEST_F(AdminApi, BothListenersServeWhileSlowClientsAndFloodsHoldConnections) {
+  const int pos_port = test::freeLoopbackPort();
+  start("", true,
+        "  - {name: till, plugin: pos_webhook, config: {listen: \"127.0.0.1:" +
+            std::to_string(pos_port) +
+            "\", secret: till-secret-0123456789, quarantine_dir: quarantine}}\n");
+  ASSERT_TRUE(test::waitUntil([&] { return test::portAccepts(pos_port); }, 10s));
+  test::SlowClients slow_admin(port_, 50, 1s, "GET /v1/status HTTP/1.1\r\nHost: x\r\n");
+  test::SlowClients slow_pos(pos_port, 50, 1s, "POST /v1/receipts HTTP/1.1\r\nHost: x\r\n");
+  test::ConnectionFlood flood_admin(port_, 10'000, 300);
+  test::ConnectionFlood flood_pos(pos_port, 10'000, 300);
+  ASSERT_TRUE(test::waitUntil(
+      [&] { return slow_admin.connected() >= 50 && slow_pos.connected() >= 50; }, 10s));
+
+  // Probes, retried as a POS or a monitor would after a refused connection (every client of
+  // this test shares 127.0.0.1 with the attacker), for as long as the floods last (≤ 40 s).
+  const auto retried = [](const std::function<bool()>& once) {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+      if (once()) return true;
+    }
+    return false;
+  };
+  int health_ok = 0, receipts_ok = 0, probes = 0;
+  const auto until = std::chrono::steady_clock::now() + 40s;
+  while ((probes < 30 || flood_admin.made() < 10'000 || flood_pos.made() < 10'000) &&
+         std::chrono::steady_clock::now() < until) {
+    ++probes;
+    health_ok += retried([&] {
+      auto r = client().Get("/v1/health");
+      return r && r->status == 200;
+    });
+    receipts_ok += retried([&] {
+      httplib::Client c("127.0.0.1", pos_port);
+      c.set_connection_timeout(2);
+      c.set_read_timeout(5);
+      auto r = c.Post(
+          "/v1/receipts", {{"Authorization", "Bearer till-secret-0123456789"}},
+          R"({"receipt_no":"R)" + std::to_string(probes) +
+              R"(","till":"1","time":"2026-12-01T10:00:00Z","items":[{"sku":"A","quantity":1,"unit_price":2}],"total":2})",
+          "application/json");
+      return r && r->status == 200;
+    });
+  }
+  const int flooded = flood_admin.made() + flood_pos.made();
+  flood_admin.stop();
+  flood_pos.stop();
+  slow_admin.stop();
+  slow_pos.stop();
+  EXPECT_GE(probes, 30);
+  EXPECT_EQ(health_ok, probes);
+  EXPECT_EQ(receipts_ok, probes);
+  EXPECT_EQ(flooded, 20'000) << "the floods did not finish in 40 s";
+  EXPECT_TRUE(daemon_->running());
+  // The listener says what it closed.
+  auto metrics = client().Get("/metrics", auth(kViewer));
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("storegate_admin_connections_closed_total{reason=\"shed\"}"),
+            std::string::npos);
+  EXPECT_EQ(metrics->body.find("storegate_admin_connections_closed_total{reason=\"shed\"} 0\n"),
+            std::string::npos)
+      << "slow clients were never shed";
+}
+
+}  // namespace storegate
+
+namespace storegate {
+
+TEST_F(AdminApi, TheConfigIsAnsweredWithItsSecretsMaskedUnlessAnAdminOnTheRouterAsks) {
+  start("", true,
+        "  - {name: till, plugin: pos_webhook, config: {listen: \"127.0.0.1:" +
+            std::to_string(test::freeLoopbackPort()) +
+            "\", secret: till-secret-0123456789, quarantine_dir: quarantine}}\n");
+  const auto [status, masked] = call("GET", "/v1/config", kAdmin);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(masked["yaml"].get<std::string>().find("till-secret-0123456789"), std::string::npos)
+      << masked["yaml"];
+  EXPECT_NE(masked["yaml"].get<std::string>().find("secret: ***"), std::string::npos);
+  EXPECT_EQ(masked["masked"], true);
+  const auto [shown, revealed] = call("GET", "/v1/config?reveal=true", kAdmin);
+  ASSERT_EQ(shown, 200);
+  EXPECT_NE(revealed["yaml"].get<std::string>().find("till-secret-0123456789"), std::string::npos);
 }
 
 }  // namespace storegate

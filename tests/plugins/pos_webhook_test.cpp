@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/plugin_rig.hpp"
+#include "support/raw_http.hpp"
 #include "support/test_support.hpp"
 
 namespace storegate {
@@ -50,7 +51,8 @@ class PosWebhookTest : public ::testing::Test {
   }
   void TearDown() override { rig_.reset(); }
 
-  void start(const std::string& auth = "token") {
+  void start(const std::string& auth = "token",
+             const nlohmann::json& extra = nlohmann::json::object()) {
     port_ = test::freeLoopbackPort();
     InstanceSpec s;
     s.name = "pos_push";
@@ -62,6 +64,7 @@ class PosWebhookTest : public ::testing::Test {
                 {"max_body", "4KiB"},
                 {"quarantine_dir", (dir_ / "quarantine").string()},
                 {"timeout", "2s"}};
+    for (const auto& [k, v] : extra.items()) s.config[k] = v;
     const Status st = manager_->add(s);
     ASSERT_TRUE(st.ok()) << st.message;
   }
@@ -75,7 +78,7 @@ class PosWebhookTest : public ::testing::Test {
     return cli.Post("/v1/receipts", headers, body, "application/json");
   }
 
-  size_t stored() { return buffer_->readAfter(0, 1000, 1 << 30).size(); }
+  size_t stored() { return buffer_->readAfter(0, 100000, 1 << 30).size(); }
 };
 
 }  // namespace
@@ -173,6 +176,146 @@ TEST_F(PosWebhookTest, StopEndsEveryConnectionAndFreesThePort) {
   cli.set_connection_timeout(1);
   EXPECT_FALSE(cli.Post("/v1/receipts", receipt("S2"), "application/json"))
       << "nobody listens after stop";
+}
+
+TEST_F(PosWebhookTest, ABodyNestedTooDeepIsRefusedWithTheLimit) {
+  // 100,000 levels in 200 KB once overflowed the stack (a copy of the parsed document).
+  start("token", {{"max_body", "1MiB"}});
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  auto res = post(deep);
+  ASSERT_TRUE(res) << "the plugin must answer, not crash";
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(res->body.find("deeper than 64"), std::string::npos) << res->body;
+  // Sixty levels inside a receipt are fine (an object quarantined for its shape, not refused).
+  const std::string nested = "[" + std::string(60, '[') + std::string(60, ']') + "]";
+  auto shallow = post(nested);
+  ASSERT_TRUE(shallow);
+  EXPECT_EQ(shallow->status, 422) << shallow->body;
+  ASSERT_EQ(post(receipt("D1"))->status, 200);
+}
+
+TEST_F(PosWebhookTest, ARefusedBodyIsNeverReadAsTheNextRequest) {
+  start();
+  // 413 before reading: the bytes that follow are the body, never a request of their own.
+  const std::string hidden = "GET /v1/receipts HTTP/1.1\r\nHost: x\r\n\r\n";
+  test::RawConnection c(port_);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.send("POST /v1/receipts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                     std::string(kSecret) + "\r\nContent-Length: 99999\r\n\r\n" + hidden));
+  const std::string answer = c.readFor(std::chrono::seconds(3));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413 Request Entity Too Large\r\n", 0), 0u) << answer;
+  EXPECT_EQ(answer.find("405"), std::string::npos) << "the hidden request was answered: " << answer;
+  EXPECT_NE(answer.find("Connection: Close"), std::string::npos) << answer;
+
+  // A wrong token is refused before the body is read, and the connection closed.
+  test::RawConnection u(port_);
+  ASSERT_TRUE(
+      u.send("POST /v1/receipts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\n"
+             "Content-Length: " +
+             std::to_string(hidden.size()) + "\r\n\r\n" + hidden));
+  const std::string refused = u.readFor(std::chrono::seconds(3));
+  EXPECT_EQ(refused.rfind("HTTP/1.1 401 Unauthorized\r\n", 0), 0u) << refused;
+  EXPECT_EQ(refused.find("405"), std::string::npos) << refused;
+  EXPECT_EQ(stored(), 0u);
+}
+
+TEST_F(PosWebhookTest, AmbiguousFramingIsRefusedAndStatusLinesCarryTheirReason) {
+  start();
+  const std::string auth = "Authorization: Bearer " + std::string(kSecret) + "\r\n";
+  const std::string body = receipt("F1");
+  const std::pair<std::string, std::string> cases[] = {
+      {"Content-Length: " + std::to_string(body.size()) + "\r\nContent-Length: 5\r\n",
+       "HTTP/1.1 400 Bad Request"},
+      {"Content-Length: " + std::to_string(body.size()) + "\r\nTransfer-Encoding: chunked\r\n",
+       "HTTP/1.1 400 Bad Request"},
+      {"Content-Length: +" + std::to_string(body.size()) + "\r\n", "HTTP/1.1 400 Bad Request"},
+      {"Transfer-Encoding: chunked\r\n", "HTTP/1.1 411 Length Required"},
+  };
+  for (const auto& [headers, status] : cases) {
+    test::RawConnection c(port_);
+    ASSERT_TRUE(
+        c.send("POST /v1/receipts HTTP/1.1\r\nHost: x\r\n" + auth + headers + "\r\n" + body));
+    const std::string answer = c.readFor(std::chrono::seconds(3));
+    EXPECT_EQ(answer.rfind(status + "\r\n", 0), 0u) << headers << " -> " << answer;
+  }
+  test::RawConnection c(port_);
+  ASSERT_TRUE(c.send("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string answer = c.readFor(std::chrono::milliseconds(500));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u) << answer;
+  EXPECT_EQ(stored(), 0u);
+}
+
+TEST_F(PosWebhookTest, ASlowHeadIsCutAtTheRequestDeadlineNotAtEachRead) {
+  // A byte every 200 ms never trips the 2 s read timeout; the 1 s deadline for the whole head
+  // closes the connection.
+  start("token", {{"request_timeout", "1s"}});
+  test::RawConnection c(port_);
+  ASSERT_TRUE(c.send("POST /v1/receipts HTTP/1.1\r\nHost: x\r\n"));
+  const auto began = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {  // at most 8 s
+    closed = !c.send("X") || c.closedWithin(std::chrono::milliseconds(200));
+  }
+  const auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_TRUE(closed) << "a slow head held the connection for 8 s";
+  EXPECT_LT(took, std::chrono::seconds(4));
+}
+
+TEST_F(PosWebhookTest, OneAddressAtItsCapLosesItsOldestIdleConnection) {
+  start("token", {{"max_connections", 4}, {"max_connections_per_address", 2}});
+  test::RawConnection first(port_);
+  ASSERT_TRUE(first.send("POST /v1/receipts HTTP/1.1\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  test::RawConnection second(port_);
+  ASSERT_TRUE(second.send("POST /v1/receipts HTTP/1.1\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // A third connection from the same address is served; the oldest waiting one makes room.
+  auto res = post(receipt("C1"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_TRUE(first.closedWithin(std::chrono::seconds(1)));
+  EXPECT_FALSE(second.closedWithin(std::chrono::milliseconds(100)));
+}
+
+TEST_F(PosWebhookTest, ReceiptsAreServedWhileSlowClientsAndAFloodHoldConnections) {
+  start("token", {{"max_connections", 4}});
+  test::SlowClients slow(port_, 50, std::chrono::milliseconds(1000),
+                         "POST /v1/receipts HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  test::ConnectionFlood flood(port_, 10'000, 300);
+  ASSERT_TRUE(test::waitUntil([&] { return slow.connected() >= 50; }, std::chrono::seconds(10)));
+  // Probe for as long as the attack lasts: every one of 10,000 flood connections made, or 30 s.
+  int answered = 0, probes = 0;
+  std::string last_failure;
+  std::vector<double> took_ms;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((probes < 30 || flood.made() < 10'000) && std::chrono::steady_clock::now() < until) {
+    const auto began = std::chrono::steady_clock::now();
+    ++probes;
+    // A POS retries a refused connection after a pause; from the attacker's own address (all
+    // of this test is 127.0.0.1) a new connection can be refused while the queue is full.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+      auto res = post(receipt("L" + std::to_string(probes)));
+      if (res && res->status == 200) {
+        ++answered;
+        break;
+      }
+      last_failure =
+          res ? std::to_string(res->status) + " " + res->body : httplib::to_string(res.error());
+    }
+    took_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began)
+            .count());
+  }
+  const int flooded = flood.made();
+  flood.stop();
+  slow.stop();
+  std::sort(took_ms.begin(), took_ms.end());
+  EXPECT_EQ(answered, probes) << "median " << took_ms[took_ms.size() / 2] << " ms; " << flooded
+                              << " flood connections; last failure: " << last_failure;
+  EXPECT_GE(probes, 30);
+  EXPECT_EQ(flooded, 10'000) << "the flood did not finish in 30 s";
+  EXPECT_EQ(stored(), static_cast<size_t>(answered));
 }
 
 }  // namespace storegate

@@ -14,6 +14,7 @@
 
 #include <storegate/plugin.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +43,32 @@ inline std::string_view view(sg_bytes b) noexcept {
 }
 inline sg_bytes bytes(std::string_view s) noexcept {
   return sg_bytes{reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// The deepest nesting of objects and arrays in `text`, read as JSON (strings and escapes
+// skipped), in one pass without allocating: check it before handing input from outside to a
+// recursive parser or to nlohmann::json (whose copy and dump recurse, so a 200 KB body of
+// brackets overflows the stack). Malformed text is not refused here; the parser does that.
+constexpr size_t kMaxJsonDepth = 64;  // what the bundled plugins accept
+constexpr size_t jsonNesting(std::string_view text) noexcept {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
 }
 
 // Throw from any plugin method to fail it with a specific status; the message reaches the

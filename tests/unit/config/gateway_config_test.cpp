@@ -169,3 +169,29 @@ TEST(GatewayConfig, HostileYamlIsRefusedBeforeAnyDocumentIsBuilt) {
 }
 
 }  // namespace storegate
+
+namespace storegate {
+
+TEST(GatewayConfig, AStoreIdMustBeUtf8WithoutControlsOrTopicWildcards) {
+  const auto problem = [](const std::string& id) {
+    ConfigErrors errors;
+    auto cfg = parseConfig("store_id: \"" + id + "\"\ndata_dir: d\n", "/etc/storegate", errors);
+    std::string s;
+    for (const auto& e : errors) s += e.text() + "\n";
+    return s;
+  };
+  EXPECT_EQ(problem("store-0042"), "");
+  EXPECT_EQ(problem("上海南京西路店"), "") << "a Chinese store name is fine";
+  // Raw bytes, not a YAML escape (which yaml-cpp turns into a valid code point).
+  const std::string raw = problem("bad\xff\xfe");
+  EXPECT_TRUE(raw.find("store_id: is not valid UTF-8") != std::string::npos ||
+              raw.find("invalid") != std::string::npos)
+      << raw;
+  EXPECT_NE(raw, "");
+  EXPECT_NE(problem("a/b").find("'/', '+' or '#'"), std::string::npos);
+  EXPECT_NE(problem("a#").find("'/', '+' or '#'"), std::string::npos);
+  EXPECT_NE(problem("tab\\there").find("control characters"), std::string::npos);
+  EXPECT_NE(problem(std::string(129, 'x')).find("at most 128 bytes"), std::string::npos);
+}
+
+}  // namespace storegate
