@@ -89,6 +89,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       return;
     }
     if (length > 0) {
+      sdk::http::Listener::continueIfExpected(req, resp);
       r.body.resize(static_cast<size_t>(length));
       req.stream().read(r.body.data(), static_cast<std::streamsize>(r.body.size()));
       if (static_cast<size_t>(req.stream().gcount()) != r.body.size()) {
@@ -108,7 +109,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     bool started = false;
     const bool ok = server_.follow(r, authorization, refusal, [&](const std::string& chunk) {
       if (!started) {
-        sdk::http::Listener::streaming();  // bounded by follow itself (≤ 300 s)
+        sdk::http::Listener::streaming(std::chrono::seconds(300));  // follow's own bound
         resp.setChunkedTransferEncoding(true);
         resp.setContentType("text/event-stream");
         resp.set("Cache-Control", "no-store");
@@ -297,6 +298,10 @@ bool AdminServer::follow(ApiRequest& req, const std::string& authorization, ApiR
     refusal = ApiResponse::error(429, "too_many_followers", "two followers already; try later");
     return false;
   }
+  struct Release {  // whatever ends the stream, the slot is given back
+    std::atomic<int>& n;
+    ~Release() { n.fetch_sub(1); }
+  } release{followers_};
   size_t seconds = 60;
   if (auto it = req.query.find("seconds"); it != req.query.end())
     seconds = std::min<size_t>(300, std::strtoul(it->second.c_str(), nullptr, 10));
@@ -325,7 +330,6 @@ bool AdminServer::follow(ApiRequest& req, const std::string& authorization, ApiR
       after = e.sequence;
     }
   }
-  followers_.fetch_sub(1);
   return true;
 }
 

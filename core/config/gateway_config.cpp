@@ -246,6 +246,9 @@ void readAdmin(Reader& r, const nlohmann::json& admin, AdminOptions& out) {
   out.queue = static_cast<int>(r.integer(admin, p, "queue", out.queue, 1, 1024));
   out.timeout = r.duration(admin, p, "timeout", out.timeout);
   out.request_timeout = r.duration(admin, p, "request_timeout", out.request_timeout);
+  if (out.timeout < std::chrono::milliseconds(100) ||
+      out.request_timeout < std::chrono::milliseconds(100))
+    r.errors().push_back({"admin.timeout", "timeout and request_timeout must be at least 100ms"});
   out.max_connections_per_address = static_cast<int>(
       r.integer(admin, p, "max_connections_per_address", out.max_connections_per_address, 0, 64));
   out.health_max_undelivered =

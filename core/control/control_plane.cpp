@@ -6,7 +6,9 @@
 
 #include "common/log.hpp"
 #include "common/thread_guard.hpp"
+#include "common/time.hpp"
 #include "package/signing.hpp"
+#include "plugin/crash_journal.hpp"
 
 namespace storegate::control {
 
@@ -131,7 +133,25 @@ std::optional<std::string> ControlPlane::previousBuild(const std::string& name) 
   return it->second.previous;
 }
 
+void ControlPlane::setBroken(std::set<std::string> names, std::filesystem::path journal,
+                             std::string reason) {
+  broken_ = std::move(names);
+  crash_journal_ = std::move(journal);
+  broken_reason_ = std::move(reason);
+}
+
 Status ControlPlane::startWithFallback(const InstanceSpec& spec) {
+  if (broken_.count(spec.name) != 0) {
+    // Sticky until an operator starts it: the verdict outlives the crash window.
+    crash::mark(crash_journal_, "broken", spec.name, wallClockNs() / 1'000'000'000)
+        .ignoreError("the crashes themselves stay in the journal and give the same verdict");
+    logError("control",
+             "instance left broken: the daemon died repeatedly in its code; the rest of the store "
+             "runs. Fix or replace its build, then start it (POST /v1/plugins/" +
+                 spec.name + "/start)",
+             {{"instance", spec.name}, {"reason", broken_reason_}});
+    return plugins_.addBroken(spec, broken_reason_, crash_journal_);
+  }
   const auto it = desired_.instances.find(spec.name);
   if (it != desired_.instances.end() && it->second.stopped) return plugins_.addStopped(spec);
   Status s = plugins_.add(spec);

@@ -15,6 +15,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +42,9 @@ class ControlPlane {
   // uploaded earlier that fails to start now falls back to the build it replaced (then to
   // the file's), and says so. Only a damaged desired-state file is an error.
   Status boot();
+  // Before boot(): instances the crash-loop breaker blamed (see plugin/crash_journal.hpp)
+  // are kept `broken`, not started; `journal` records that, and their next start.
+  void setBroken(std::set<std::string> names, std::filesystem::path journal, std::string reason);
 
   // Runs `change` on the executor and returns its result. At most one change runs at a time,
   // in the order submitted.
@@ -100,6 +104,9 @@ class ControlPlane {
   GatewayConfig file_;
   DesiredState desired_;
   bool boot_changed_ = false;  // a fallback at boot changed the kept changes
+  std::set<std::string> broken_;
+  std::filesystem::path crash_journal_;
+  std::string broken_reason_;
 
   mutable Mutex mu_;
   GatewayConfig running_ SG_GUARDED_BY(mu_);

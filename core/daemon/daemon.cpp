@@ -14,9 +14,16 @@
 #include "common/time.hpp"
 #include "common/version.hpp"
 #include "control/control_plane.hpp"
+#include "plugin/crash_journal.hpp"
 #include "storegate/http_listener.hpp"
 
 namespace storegate {
+
+namespace {
+// The crash-loop breaker's rule: this many deaths in one instance's code within the window.
+constexpr int kCrashLimit = 3;
+constexpr std::chrono::seconds kCrashWindow{10 * 60};
+}  // namespace
 
 std::vector<std::filesystem::path> effectivePluginDirs(
     const GatewayConfig& config, const std::vector<std::filesystem::path>& defaults) {
@@ -126,6 +133,19 @@ Status Daemon::start() {
            {"data_dir", config_.data_dir.string()},
            {"instances", std::to_string(config_.plugins.size())}});
   control_ = std::make_unique<control::ControlPlane>(*plugins_, config_);
+  // The crash-loop breaker: deaths in an instance's code are journaled by a signal handler;
+  // an instance blamed kCrashLimit times within kCrashWindow is left broken at this start.
+  const auto journal = config_.data_dir / "control" / "crashes";
+  if (Status s = crash::install(journal); !s.ok()) logWarn("daemon", s.message);
+  const crash::Verdict verdict =
+      crash::read(journal, kCrashLimit, kCrashWindow, wallClockNs() / 1'000'000'000);
+  if (verdict.unattributed > 0)
+    logWarn("daemon", "the daemon died recently outside any plugin's code",
+            {{"deaths", std::to_string(verdict.unattributed)}, {"journal", journal.string()}});
+  control_->setBroken(verdict.broken, journal,
+                      "the daemon died " + std::to_string(kCrashLimit) + " times within " +
+                          std::to_string(kCrashWindow.count() / 60) +
+                          " minutes in this instance's code (see " + journal.string() + ")");
   if (Status s = control_->boot(); !s.ok()) return s;
   // Sinks the buffer remembers hold back retention until they run again; one the config no
   // longer runs (gone, or disabled) lets go now, or the buffer would keep its backlog forever.

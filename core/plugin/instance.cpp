@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "plugin/crash_journal.hpp"
 
 namespace storegate {
 
@@ -74,13 +75,17 @@ PluginInstance::PluginInstance(std::string name, std::shared_ptr<PluginLibrary> 
       library_path_(library_->path()),
       vtable_(library_->vtable()),
       config_(std::move(config)),
-      ctx_(std::make_shared<sg_host_ctx>(name_, std::move(services))) {}
+      ctx_(std::make_shared<sg_host_ctx>(name_, std::move(services))) {
+  // From here on, a fatal signal in this library's code is blamed on this instance.
+  crash::track(this, name_, reinterpret_cast<const void*>(vtable_.create));
+}
 
 PluginInstance::~PluginInstance() {
   const InstanceState s = state();
   if (s == InstanceState::Running)
     stop(std::chrono::seconds(5)).ignoreError("destroying: a failed stop is logged by stop");
   destroy();
+  crash::untrack(this);
   if (library_) releaseLibrary();
 }
 

@@ -2,6 +2,8 @@
 #include "plugin/manager.hpp"
 
 #include "common/log.hpp"
+#include "common/time.hpp"
+#include "plugin/crash_journal.hpp"
 
 namespace storegate {
 namespace {
@@ -127,11 +129,22 @@ void PluginManager::retire(const std::shared_ptr<PluginInstance>& inst, std::str
 
 Status PluginManager::add(const InstanceSpec& spec) {
   std::lock_guard lifecycle(lifecycle_mu_);
+  std::optional<Broken> was_broken;
   {
     std::lock_guard lock(mu_);
     if (entries_.count(spec.name) != 0) {
       return Status::invalid("an instance named '" + spec.name + "' already exists");
     }
+    if (auto b = broken_.find(spec.name); b != broken_.end()) {
+      was_broken = b->second;
+      broken_.erase(b);
+    }
+  }
+  if (was_broken) {
+    // Started again on purpose: the next boot tries it too (its old crashes are forgiven).
+    crash::mark(was_broken->journal, "clear", spec.name, wallClockNs() / 1'000'000'000)
+        .ignoreError("at worst the next boot leaves it broken again, and says why");
+    logInfo("plugin", "a broken instance is started again", {{"instance", spec.name}});
   }
   std::string error;
   const auto path = locate(spec, error);
@@ -189,6 +202,14 @@ Status PluginManager::addStopped(const InstanceSpec& spec) {
   entries_[spec.name] = std::move(entry);
   logInfo("plugin", "instance kept stopped (an operator stopped it)", {{"instance", spec.name}});
   return lib ? Status::success() : Status::failed(error);
+}
+
+Status PluginManager::addBroken(const InstanceSpec& spec, const std::string& reason,
+                                const std::filesystem::path& journal) {
+  Status s = addStopped(spec);
+  std::lock_guard lock(mu_);
+  broken_[spec.name] = Broken{reason, journal};
+  return s;
 }
 
 std::optional<InstanceSpec> PluginManager::spec(const std::string& name) const {
@@ -539,6 +560,11 @@ InstanceReport PluginManager::report(const Entry& entry) const {
     r.health = h == SG_HEALTH_OK ? "ok" : h == SG_HEALTH_DEGRADED ? "degraded" : "failing";
   }
   if (!inst) r.state = "stopped";
+  // The callers (list, get) hold mu_.
+  if (auto b = broken_.find(entry.spec.name); b != broken_.end()) {
+    r.state = "broken";
+    r.last_error = b->second.reason;
+  }
   if (entry.worker) {
     r.delivered = entry.worker->delivered();
     r.dead_lettered = entry.worker->deadLettered();

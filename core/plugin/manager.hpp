@@ -80,6 +80,11 @@ class PluginManager {
   // one: after a restart, an instance an operator stopped stays stopped. A sink's backlog
   // stays held for it. Its library is checked and opened only to learn its kind.
   Status addStopped(const InstanceSpec& spec);
+  // Keeps an instance the crash-loop breaker blamed for repeated deaths of the daemon
+  // stopped, in state "broken" with `reason`, until it is started again (any path); that
+  // start appends "clear" to `journal`, so the next boot tries it too.
+  Status addBroken(const InstanceSpec& spec, const std::string& reason,
+                   const std::filesystem::path& journal);
   // The spec an instance was added or last updated with; nullopt when there is none.
   [[nodiscard]] std::optional<InstanceSpec> spec(const std::string& name) const;
   // Stops, destroys and unloads an instance; a sink's unacknowledged events no longer
@@ -137,6 +142,11 @@ class PluginManager {
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   std::map<std::filesystem::path, std::weak_ptr<PluginLibrary>> libraries_;
   std::vector<RetiredLibrary> retired_;
+  struct Broken {
+    std::string reason;
+    std::filesystem::path journal;
+  };
+  std::map<std::string, Broken> broken_;  // guarded by mu_
   const std::shared_ptr<const package::TrustPolicy> trust_;
 };
 

@@ -64,6 +64,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     } else if (!plugin_.mayReadBody(req.get("Authorization", ""))) {
       reply = {401, error("unauthorized", "Authorization must be Bearer <secret>").dump()};
     } else {
+      sdk::http::Listener::continueIfExpected(req, resp);
       std::string body(static_cast<size_t>(req.getContentLength64()), '\0');
       req.stream().read(body.data(), static_cast<std::streamsize>(body.size()));
       if (static_cast<size_t>(req.stream().gcount()) != body.size()) {

@@ -20,7 +20,8 @@ constexpr sg_property kProperties[] = {
     Property::Size("max_body", "Largest request body accepted")
         .defaultValue("1MiB")
         .range(1024, 16 << 20),
-    Property::Int("max_connections", "Worker threads; as many requests again may queue")
+    Property::Int("max_connections",
+                  "Worker threads: requests handled at once (256 more connections may queue)")
         .defaultValue("8")
         .range(1, 256),
     Property::Duration("timeout",

@@ -377,3 +377,49 @@ TEST_F(Daemon, CheckConfigListsThePluginsErrorsEvenWhenTheTopLevelHasSome) {
 }
 
 }  // namespace storegate
+
+namespace storegate {
+
+TEST_F(Daemon, APluginThatKeepsCrashingTheDaemonIsLeftBrokenAndTheRestRuns) {
+  const auto config = writeConfig("still here",
+                                  "  - name: boom\n"
+                                  "    plugin: crashes_later\n"
+                                  "    config: {after: 300ms}\n"
+                                  "admin: {listen: \"127.0.0.1:" +
+                                      std::to_string(test::freeLoopbackPort()) + "\"}\n");
+  {
+    // plugin_dirs: the fixtures too.
+    std::string text = test::readFile(config);
+    const std::string dirs = "plugin_dirs: [\"" + test::pluginDir().string() + "\"";
+    text.replace(text.find(dirs), dirs.size(), dirs + ", \"" + test::fixtureDir().string() + "\"");
+    test::writeFile(config, text);
+  }
+  // Three deaths in its code, each journaled with its name (no log line could be written).
+  for (int i = 0; i < 3; ++i) {
+    test::Process daemon(test::storegatedPath(), {"--config", config.string()},
+                         dir_ / ("crash" + std::to_string(i) + ".log"));
+    EXPECT_EQ(daemon.wait(std::chrono::seconds(20)), -SIGSEGV) << daemon.output();
+  }
+  const std::string journal = test::readFile(dir_ / "data" / "control" / "crashes");
+  size_t blamed = 0;
+  for (size_t at = journal.find(" SIGSEGV boom\n"); at != std::string::npos;
+       at = journal.find(" SIGSEGV boom\n", at + 1))
+    ++blamed;
+  EXPECT_EQ(blamed, 3u) << journal;
+
+  // The fourth start leaves it broken, says so, and runs the rest of the store.
+  test::Process daemon(test::storegatedPath(), {"--config", config.string()}, dir_ / "fourth.log");
+  const size_t before = eventsText().size();
+  ASSERT_TRUE(test::waitUntil([&] { return eventsText().size() > before + 200; }))
+      << daemon.output();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_TRUE(daemon.running()) << daemon.output();
+  const std::string log = test::readFile(dir_ / "daemon.log");
+  EXPECT_NE(log.find("instance left broken"), std::string::npos) << log;
+  EXPECT_NE(test::readFile(dir_ / "data" / "control" / "crashes").find(" broken boom\n"),
+            std::string::npos);
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0);
+}
+
+}  // namespace storegate

@@ -319,3 +319,25 @@ TEST_F(PosWebhookTest, ReceiptsAreServedWhileSlowClientsAndAFloodHoldConnections
 }
 
 }  // namespace storegate
+
+namespace storegate {
+
+TEST_F(PosWebhookTest, StopEndsIdleSlowAndUnreadConnectionsAtOnce) {
+  start("token", {{"timeout", "30s"}, {"request_timeout", "30s"}});
+  test::RawConnection idle(port_);  // a keep-alive connection between two requests
+  ASSERT_TRUE(idle.send("POST /v1/receipts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                        std::string(kSecret) + "\r\nContent-Length: " +
+                        std::to_string(receipt("I1").size()) + "\r\n\r\n" + receipt("I1")));
+  ASSERT_NE(idle.readFor(std::chrono::milliseconds(500)).find("200 OK"), std::string::npos);
+  test::RawConnection slow(port_);  // half a head
+  ASSERT_TRUE(slow.send("POST /v1/receipts HTTP/1.1\r\nHost: x\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto began = std::chrono::steady_clock::now();
+  ASSERT_TRUE(manager_->remove("pos_push").ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(5))
+      << "stop waited for the clients' 30 s timeouts";
+  EXPECT_TRUE(idle.closedWithin(std::chrono::seconds(1)));
+  EXPECT_TRUE(slow.closedWithin(std::chrono::seconds(1)));
+}
+
+}  // namespace storegate

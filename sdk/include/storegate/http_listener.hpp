@@ -145,6 +145,7 @@ class Tracker {
 
   // A connection got a worker. Returns its id, or 0 when it must be refused.
   uint64_t enter(const Poco::Net::StreamSocket& socket, bool under_pressure) {
+    if (stopping_.load()) return 0;
     std::string address;
     try {
       address = socket.peerAddress().host().toString();
@@ -198,6 +199,8 @@ class Tracker {
     Clock::time_point deadline = Clock::time_point::max();
     if (s == Stage::kWaiting) deadline = now + options_.io_timeout + options_.request_timeout;
     if (s == Stage::kBody || s == Stage::kAnswering) deadline = now + allowance(bytes);
+    if (s == Stage::kStreaming)  // `bytes` carries the longest it may last, in ms
+      deadline = now + options_.request_timeout + std::chrono::milliseconds(bytes);
     std::lock_guard lock(mu_);
     auto it = entries_.find(id);
     if (it == entries_.end()) return;
@@ -228,6 +231,28 @@ class Tracker {
       closeLocked(entries_[waiting[k].second]);
       shed_.fetch_add(1, std::memory_order_relaxed);
     }
+    // Bodies that trickle (a body must be read whole before an HMAC can be checked): while
+    // others queue, one address keeps at most half the workers in bodies older than 1 s.
+    std::map<std::string, std::vector<std::pair<Clock::time_point, uint64_t>>> slow_bodies;
+    for (auto& [id, e] : entries_)
+      if (!e.closing && e.stage == Stage::kBody && now - e.since >= std::chrono::seconds(1))
+        slow_bodies[e.address].emplace_back(e.since, id);
+    const size_t keep = static_cast<size_t>(std::max(1, options_.threads / 2));
+    for (auto& [address, list] : slow_bodies) {
+      std::sort(list.begin(), list.end());
+      for (size_t k = 0; k + keep < list.size(); ++k) {
+        closeLocked(entries_[list[k].second]);
+        shed_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  }
+
+  // Stop: no connection enters any more, and every one's socket is shut down.
+  void closeAll() {
+    stopping_.store(true);
+    std::lock_guard lock(mu_);
+    for (auto& [id, e] : entries_)
+      if (!e.closing) closeLocked(e);
   }
 
   ListenerStats stats() const {
@@ -243,7 +268,8 @@ class Tracker {
  private:
   std::chrono::milliseconds allowance(uint64_t bytes) const {
     const uint64_t rate = std::max<uint64_t>(1, options_.min_rate);
-    return options_.request_timeout + std::chrono::milliseconds(bytes * 1000 / rate);
+    bytes = std::min<uint64_t>(bytes, uint64_t{1} << 40);  // no overflow from a huge length
+    return options_.request_timeout + std::chrono::milliseconds(bytes / rate * 1000);
   }
 
   // A queued connection that has sent part of a head (or nothing) and been silent a while
@@ -271,6 +297,7 @@ class Tracker {
   mutable std::mutex mu_;
   std::map<uint64_t, Entry> entries_;  // guarded by mu_
   uint64_t next_id_ = 0;               // guarded by mu_
+  std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> timed_out_{0}, shed_{0}, evicted_{0}, refused_per_address_{0},
       refused_framing_{0};
 };
@@ -328,6 +355,11 @@ class StagedFactory final : public Poco::Net::HTTPRequestHandlerFactory {
           req.hasContentLength() ? static_cast<uint64_t>(req.getContentLength64()) : 0;
       current.tracker->stage(current.id, Stage::kBody, length);
     }
+    // Poco would answer "100 Continue" before the handler runs, inviting a body the handler
+    // may refuse: a status other than 200 stops that; handlers call continueIfExpected once
+    // they have admitted the request.
+    if (req.getExpectContinue())
+      req.response().setStatus(Poco::Net::HTTPResponse::HTTP_EXPECTATION_FAILED);
     Poco::Net::HTTPRequestHandler* handler = inner_->createRequestHandler(req);
     return handler ? new StagedHandler(handler) : nullptr;
   }
@@ -350,26 +382,36 @@ class GuardedConnection final : public Poco::Net::TCPServerConnection {
   void run() override {
     const uint64_t id = tracker_->enter(socket(), queued_->load(std::memory_order_relaxed) > 0);
     if (id == 0) {
-      try {
-        static constexpr char kBusy[] =
-            "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n"
-            "Retry-After: 1\r\n\r\n";
-        socket().sendBytes(kBusy, sizeof(kBusy) - 1);
-      } catch (const Poco::Exception&) {
-        // The peer may be gone already; there is nobody left to tell.
+      // One non-blocking write of plain bytes, never through the socket's TLS layer (whose
+      // handshake would block a worker on a silent peer); then the socket closes.
+      static constexpr char kBusy[] =
+          "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n"
+          "Retry-After: 1\r\n\r\n";
+      if (::send(static_cast<int>(socket().impl()->sockfd()), kBusy, sizeof(kBusy) - 1,
+                 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        // Best effort: a refused peer may be gone already, and nobody waits for this answer.
       }
       return;
     }
+    // Left, and `current` reset, whatever ends the connection.
+    struct Leave {
+      Tracker& tracker;
+      uint64_t id;
+      ~Leave() {
+        current = {};
+        tracker.leave(id);
+      }
+    } leave{*tracker_, id};
     current = {tracker_.get(), id};
-    Poco::Net::HTTPServerConnection inner(socket(), params_, factory_);
     try {
+      // Poco bounds reads; writes (an answer to a client that does not read) are bounded here.
+      socket().setSendTimeout(params_->getTimeout());
+      Poco::Net::HTTPServerConnection inner(socket(), params_, factory_);
       inner.run();
-    } catch (const std::exception&) {
+    } catch (...) {
       // A connection that broke mid-request (reset, shut down at its deadline): Poco's loop
       // has answered what it could; the worker goes on with the next connection.
     }
-    current = {};
-    tracker_->leave(id);
   }
 
  private:
@@ -431,6 +473,10 @@ class Listener {
 
   // Stops accepting, ends every connection and returns once no handler runs.
   void stop() {
+    if (server_) server_->stop();  // no more accepts; the queue is dropped
+    // Every connection ends now: idle keep-alive, slow heads, slow readers, streams.
+    tracker_->closeAll();
+    if (pool_) pool_->joinAll();
     if (reaper_.joinable()) {
       {
         std::lock_guard lock(mu_);
@@ -439,8 +485,6 @@ class Listener {
       cv_.notify_all();
       reaper_.join();
     }
-    if (server_) server_->stop();
-    if (pool_) pool_->joinAll();
     server_.reset();
     pool_.reset();
   }
@@ -456,8 +500,18 @@ class Listener {
   static void bodyRead() { mark(detail::Stage::kWorking); }
   // The answer is being written: it must go out at `min_rate` after the grace.
   static void responding(uint64_t bytes) { mark(detail::Stage::kAnswering, bytes); }
-  // A long-lived answer whose length the handler bounds itself (an event stream).
-  static void streaming() { mark(detail::Stage::kStreaming); }
+  // A long-lived answer (an event stream) that ends within `longest` (plus the grace).
+  static void streaming(std::chrono::milliseconds longest) {
+    mark(detail::Stage::kStreaming, static_cast<uint64_t>(longest.count()));
+  }
+  // Sends "100 Continue" when the client asked for it: call once the request is admitted,
+  // before reading its body.
+  static void continueIfExpected(Poco::Net::HTTPServerRequest& req,
+                                 Poco::Net::HTTPServerResponse& resp) {
+    if (!req.getExpectContinue()) return;
+    resp.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    resp.sendContinue();
+  }
 
  private:
   static void mark(detail::Stage s, uint64_t bytes = 0) {
@@ -471,7 +525,7 @@ class Listener {
       if (stopping_) break;
       const int queued = server_->queuedConnections();
       queued_.store(queued, std::memory_order_relaxed);
-      tracker_->sweep(server_->currentThreads(), queued);
+      tracker_->sweep(server_->currentConnections(), queued);
     }
   }
 
