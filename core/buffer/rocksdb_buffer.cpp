@@ -8,9 +8,12 @@
 #include <rocksdb/write_batch.h>
 #include <sys/statvfs.h>
 
+#include <cstdarg>
+#include <cstdio>
 #include <unordered_map>
 
 #include "common/failpoint.hpp"
+#include "common/file_io.hpp"
 #include "common/log.hpp"
 #include "common/thread_guard.hpp"
 #include "common/time.hpp"
@@ -105,9 +108,26 @@ std::unique_ptr<RocksBuffer> RocksBuffer::open(const std::filesystem::path& dir,
                                                const BufferOptions& options, std::string& error,
                                                FreeSpaceProbe probe) {
   std::unique_ptr<RocksBuffer> b(new RocksBuffer(dir, options, std::move(probe)));
-  if (Status s = b->openDb(); !s.ok()) {
-    error = s.message;
+  // Opening writes a new MANIFEST (and recovery may write more): on a disk filled to the
+  // last byte that fails. A reserve file kept beside the buffer is given up for it, once.
+  const auto reserve = dir.parent_path() / (dir.filename().string() + ".reserve");
+  Status opened = b->openDb();
+  std::error_code ec;
+  if (!opened.ok() && opened.message.find("No space left") != std::string::npos &&
+      std::filesystem::remove(reserve, ec)) {
+    logError("buffer", "the disk is full: gave up the space reserve to open the buffer",
+             {{"dir", dir.string()},
+              {"what_to_do", "free space on this disk; ingest is refused until there is some"}});
+    opened = b->openDb();
+  }
+  if (!opened.ok()) {
+    error = opened.message;
     return nullptr;
+  }
+  // Made again whenever there is room for it many times over.
+  if (!std::filesystem::exists(reserve, ec) && b->probe_(dir) > 4 * kReserveBytes) {
+    Status made = writeFileDurably(reserve, std::string(kReserveBytes, '\0'), 0600);
+    made.ignoreError("the reserve only helps a later open on a full disk; this one worked");
   }
   if (Status s = b->recover(); !s.ok()) {
     error = s.message;
@@ -118,6 +138,34 @@ std::unique_ptr<RocksBuffer> RocksBuffer::open(const std::filesystem::path& dir,
   b->maintenance_ = std::thread([p = b.get()] { p->maintenanceLoop(); });
   return b;
 }
+
+namespace {
+// RocksDB's warnings and errors, as the daemon's own structured log lines (one per 10 s).
+class ForwardedRocksLog final : public rocksdb::Logger {
+ public:
+  ForwardedRocksLog() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    uint64_t suppressed = 0;
+    if (!throttle_.allow(suppressed)) return;
+    char text[512];
+    const int n = std::vsnprintf(text, sizeof(text), format, ap);
+    if (n < 0) return;
+    const std::string not_logged = std::to_string(suppressed);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL)
+      logError("rocksdb", text, {{"not_logged_since_last", not_logged}});
+    else
+      logWarn("rocksdb", text, {{"not_logged_since_last", not_logged}});
+  }
+
+ private:
+  LogThrottle throttle_{std::chrono::seconds(10)};
+};
+}  // namespace
 
 Status RocksBuffer::openDb() {
   std::error_code ec;
@@ -133,6 +181,13 @@ Status RocksBuffer::openDb() {
   db.keep_log_file_num = static_cast<size_t>(options_.keep_log_files);
   db.max_manifest_file_size = options_.max_manifest_bytes;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;  // flash: no periodic stats in LOG
+  // RocksDB's own LOG file would be one more file on the disk that may be full: its writer
+  // aborts (a debug assertion in Debian's build) on the next line after a failed one, at
+  // open too. Its warnings go to the daemon's log instead, throttled.
+  db.info_log = std::make_shared<ForwardedRocksLog>();
+  // Recovery keeps the log's events in memory instead of writing a table first: a start on
+  // a full disk opens (ingest stays refused until space returns) instead of failing.
+  db.avoid_flush_during_recovery = true;
   db.stats_dump_period_sec = 0;
   db.stats_persist_period_sec = 0;
   db.max_background_jobs = 2;
@@ -248,8 +303,12 @@ RocksBuffer::~RocksBuffer() {
   if (db_) {
     // Closing: a failure here has nobody left to tell but the log, and RocksDB's own
     // recovery replays the WAL at the next open either way.
-    if (const rocksdb::Status s = db_->SyncWAL(); !s.ok())
-      logWarn("buffer", "WAL sync at close failed", {{"error", s.ToString()}});
+    // After a failed write RocksDB's log writer must not be synced again (its debug builds,
+    // Debian's among them, abort): the next open replays what reached the log.
+    if (!write_failed_.load()) {
+      if (const rocksdb::Status s = db_->SyncWAL(); !s.ok())
+        logWarn("buffer", "WAL sync at close failed", {{"error", s.ToString()}});
+    }
     for (auto* h : handles_)
       db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();  // only frees the handle
     handles_.clear();
@@ -261,6 +320,16 @@ rocksdb::WriteOptions RocksBuffer::writeOptions() const {
   rocksdb::WriteOptions wo;
   wo.sync = options_.durability == Durability::Sync;
   return wo;
+}
+
+rocksdb::Status RocksBuffer::noted(rocksdb::Status s) {
+  // A failed write to the log or the tables puts RocksDB in a background-error state: no
+  // log sync, and no ingest, until Resume() succeeds (watchDisk).
+  if (s.IsNoSpace() || s.IsIOError()) {
+    write_failed_.store(true);
+    disk_paused_.store(true);
+  }
+  return s;
 }
 
 // ---- Group commit --------------------------------------------------------------------
@@ -496,7 +565,7 @@ void RocksBuffer::commitGroup(std::vector<Request*>& group) {
   plan.batch.Put(meta_, kLastSequenceKey, sequenceKey(last));
 
   const auto started = std::chrono::steady_clock::now();
-  const rocksdb::Status s = db_->Write(writeOptions(), &plan.batch);
+  const rocksdb::Status s = noted(db_->Write(writeOptions(), &plan.batch));
   commit_latency_.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   group_size_.observe(static_cast<double>(requested) / 1e6);
@@ -584,7 +653,7 @@ void RocksBuffer::quarantine(uint64_t sequence, const std::string& raw, const st
   rocksdb::WriteBatch batch;
   batch.Put(quarantine_, sequenceKey(sequence), why + '\0' + raw);
   batch.Delete(events_, sequenceKey(sequence));
-  if (db_->Write(writeOptions(), &batch).ok()) {
+  if (noted(db_->Write(writeOptions(), &batch)).ok()) {
     front_mutations_.fetch_add(1);
     live_bytes_.fetch_sub(8 + still.size());
     quarantined_count_.fetch_add(1);
@@ -625,8 +694,8 @@ void RocksBuffer::registerSink(std::string_view sink) {
   if (cursors_.try_emplace(std::string(sink), 0).second) {
     // Persist the new sink at cursor 0, so that a restart remembers it before its first
     // acknowledgement. If this fails the sink is still known for this run.
-    db_->Put(writeOptions(), cursors_cf_, rocksdb::Slice(sink.data(), sink.size()),
-             sequenceKey(0))
+    noted(db_->Put(writeOptions(), cursors_cf_, rocksdb::Slice(sink.data(), sink.size()),
+                   sequenceKey(0)))
         .PermitUncheckedError();  // known for this run; the first commit persists it
   }
 }
@@ -655,8 +724,9 @@ Status RocksBuffer::commitCursor(std::string_view sink, uint64_t sequence) {
     return Status::invalid("cursor of sink '" + std::string(sink) + "' cannot move back from " +
                            std::to_string(current) + " to " + std::to_string(sequence));
   }
-  const rocksdb::Status s = db_->Put(
-      writeOptions(), cursors_cf_, rocksdb::Slice(sink.data(), sink.size()), sequenceKey(sequence));
+  const rocksdb::Status s =
+      noted(db_->Put(writeOptions(), cursors_cf_, rocksdb::Slice(sink.data(), sink.size()),
+                     sequenceKey(sequence)));
   if (!s.ok())
     return Status::failed("cannot persist cursor of sink '" + std::string(sink) +
                           "': " + s.ToString());
@@ -671,7 +741,7 @@ Status RocksBuffer::deadLetter(std::string_view sink, const Event& event, std::s
   std::string value(reason);
   value.push_back('\0');
   encodeEvent(event, value);
-  const rocksdb::Status s = db_->Put(writeOptions(), dead_, key, value);
+  const rocksdb::Status s = noted(db_->Put(writeOptions(), dead_, key, value));
   if (!s.ok()) return Status::failed("cannot store dead letter: " + s.ToString());
   dead_letters_.fetch_add(1);
   return Status::success();
@@ -685,8 +755,8 @@ std::optional<std::string> RocksBuffer::get(std::string_view ns, std::string_vie
 }
 
 Status RocksBuffer::put(std::string_view ns, std::string_view key, std::string_view value) {
-  const rocksdb::Status s = db_->Put(writeOptions(), state_, stateKey(ns, key),
-                                     rocksdb::Slice(value.data(), value.size()));
+  const rocksdb::Status s = noted(db_->Put(writeOptions(), state_, stateKey(ns, key),
+                                           rocksdb::Slice(value.data(), value.size())));
   return s.ok() ? Status::success() : Status::failed("state write failed: " + s.ToString());
 }
 
@@ -759,8 +829,8 @@ Status RocksBuffer::resolveDeadLetter(std::string_view sink, uint64_t sequence, 
 
 Status RocksBuffer::rewindCursor(std::string_view sink, uint64_t to) {
   std::lock_guard lock(cursor_mu_);
-  const rocksdb::Status s = db_->Put(writeOptions(), cursors_cf_,
-                                     rocksdb::Slice(sink.data(), sink.size()), sequenceKey(to));
+  const rocksdb::Status s = noted(db_->Put(
+      writeOptions(), cursors_cf_, rocksdb::Slice(sink.data(), sink.size()), sequenceKey(to)));
   if (!s.ok()) return Status::failed("cannot rewind cursor: " + s.ToString());
   cursors_[std::string(sink)] = to;
   return Status::success();
@@ -795,7 +865,7 @@ void RocksBuffer::maintenanceLoop() {
 
 void RocksBuffer::maintain() {
   const auto now = std::chrono::steady_clock::now();
-  if (options_.durability == Durability::Batch &&
+  if (options_.durability == Durability::Batch && !write_failed_.load() &&
       now - last_wal_sync_ >= options_.batch_sync_interval) {
     // Batch mode's promise is "durable within batch_sync_interval": a failed sync breaks
     // it, so it is said (once per episode) and retried at the next tick, not dropped.
@@ -857,7 +927,7 @@ void RocksBuffer::trim() {
     rocksdb::WriteBatch batch;
     batch.DeleteRange(events_, lo, hi);
     rocksdb::WriteOptions wo;  // losing a trim on power loss only means trimming again
-    const rocksdb::Status s = db_->Write(wo, &batch);
+    const rocksdb::Status s = noted(db_->Write(wo, &batch));
     if (!s.ok()) {
       logError("buffer", "trim failed", {{"error", s.ToString()}});
       return;
@@ -896,7 +966,7 @@ void RocksBuffer::expireDedup() {
     }
   }
   // Expired keys that survive a failed delete expire again at the next pass.
-  if (batch.Count() > 0) db_->Write(rocksdb::WriteOptions(), &batch).PermitUncheckedError();
+  if (batch.Count() > 0) noted(db_->Write(rocksdb::WriteOptions(), &batch)).PermitUncheckedError();
 }
 
 void RocksBuffer::watchDisk() {
@@ -908,15 +978,23 @@ void RocksBuffer::watchDisk() {
              {{"dir", dir_.string()},
               {"free_bytes", std::to_string(free)},
               {"min_free_bytes", std::to_string(options_.disk_min_free_bytes)}});
-  } else if (disk_paused_.load() && free >= options_.disk_resume_free_bytes) {
+  } else if (disk_paused_.load() && free >= options_.disk_resume_free_bytes &&
+             free >= kResumeMinFree) {
     // A write that failed for lack of space leaves RocksDB in a background-error state;
-    // Resume() reopens it for writing now that space is back.
+    // Resume() reopens it for writing now that space is back (a new log file included).
     const rocksdb::Status s = db_->Resume();
+    if (s.IsBusy()) return;  // RocksDB is recovering by itself; the next tick asks again
     if (!s.ok() && !s.IsNotSupported()) {
-      logError("buffer", "disk has space again but the database cannot resume",
-               {{"error", s.ToString()}});
+      uint64_t suppressed = 0;
+      if (resume_warnings_.allow(suppressed))
+        logError("buffer", "disk has space again but the database cannot resume yet",
+                 {{"error", s.ToString()},
+                  {"free_bytes", std::to_string(free)},
+                  {"not_logged_since_last", std::to_string(suppressed)},
+                  {"what_to_do", "it retries every tick; free more space on " + dir_.string()}});
       return;
     }
+    write_failed_.store(false);
     disk_paused_.store(false);
     logInfo("buffer", "disk space returned: ingest resumed",
             {{"free_bytes", std::to_string(free)}});

@@ -33,6 +33,7 @@
 
 #include "buffer/buffer_options.hpp"
 #include "buffer/event_buffer.hpp"
+#include "common/log.hpp"
 #include "common/metrics.hpp"
 
 namespace storegate {
@@ -121,6 +122,13 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   void trim();
   void expireDedup();
   void watchDisk();
+  // Notes a failed write (see write_failed_) and returns the status unchanged.
+  rocksdb::Status noted(rocksdb::Status s);
+  // Resume() is not tried with less free space than this, whatever the watermarks say: it
+  // needs room for a new log file, and a failing try every tick only fills the log.
+  static constexpr uint64_t kResumeMinFree = 1 << 20;
+  // Room kept in `<dir>.reserve` for opening the buffer on a disk filled to the last byte.
+  static constexpr size_t kReserveBytes = 1 << 20;
   rocksdb::WriteOptions writeOptions() const;
   uint64_t slowestActiveCursor();
 
@@ -160,6 +168,8 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   std::atomic<uint64_t> live_bytes_{0};
   std::atomic<uint64_t> front_mutations_{0};  // quota drops and quarantines, for trim()
   std::atomic<bool> disk_paused_{false};
+  std::atomic<bool> write_failed_{false};  // a write failed (I/O, no space): see noted()
+  LogThrottle resume_warnings_{std::chrono::seconds(60)};
   std::atomic<bool> quota_blocked_{false};  // for logging the transitions only
   std::atomic<uint64_t> last_free_bytes_{0};
 

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/file_io.hpp"
 #include "common/log.hpp"
 
 namespace storegate::crash {
@@ -81,12 +83,21 @@ size_t appendNumber(char* out, size_t at, uint64_t v) {
   return at;
 }
 
-const char* blame(uintptr_t address) {
+// Copies into `names` (up to `max`) the name of every instance whose library holds
+// `address`: instances of one library share its code, so all of them are named (a copy is
+// taken at once; a slot re-used meanwhile at worst names an instance wrongly once).
+int blame(uintptr_t address, char (*names)[kNameMax + 1], int max) {
+  int found = 0;
   for (const Slot& s : g_slots) {
+    if (found == max) break;
     const uintptr_t lo = s.lo.load(std::memory_order_acquire);
-    if (lo != 0 && address >= lo && address < s.hi.load(std::memory_order_relaxed)) return s.name;
+    if (lo == 0 || address < lo || address >= s.hi.load(std::memory_order_relaxed)) continue;
+    size_t n = 0;
+    for (; n < kNameMax && s.name[n] != '\0'; ++n) names[found][n] = s.name[n];
+    names[found][n] = '\0';
+    if (n > 0 && s.lo.load(std::memory_order_acquire) == lo) ++found;
   }
-  return nullptr;
+  return found;
 }
 
 uintptr_t faultingPc(void* context) {
@@ -101,34 +112,56 @@ uintptr_t faultingPc(void* context) {
 #endif
 }
 
-void onFatalSignal(int sig, siginfo_t*, void* context) {
+void onFatalSignal(int sig, siginfo_t* info, void* context) {
+  const int saved_errno = errno;
   const int fd = g_fd.load();
   if (fd >= 0) {
-    const char* who = blame(faultingPc(context));
-    if (who == nullptr) {
-      // Not in plugin code itself (abort() in libc, a throw through the C++ runtime): the
-      // nearest plugin frame on this thread's stack. backtrace() was warmed at install, so
-      // it does not allocate here.
-      void* frames[64];
-      const int n = backtrace(frames, 64);
-      for (int i = 0; i < n && who == nullptr; ++i)
-        who = blame(reinterpret_cast<uintptr_t>(frames[i]));
+    constexpr int kMaxBlamed = 8;
+    char names[kMaxBlamed][kNameMax + 1];
+    int blamed = 0;
+    // A signal sent by another process (kill, systemd's watchdog abort) is no fault of the
+    // code that happened to run: journaled unattributed.
+    const bool sent = info != nullptr && info->si_code <= 0 && info->si_pid != getpid();
+    if (!sent) {
+      blamed = blame(faultingPc(context), names, kMaxBlamed);
+      if (blamed == 0) {
+        // Not in plugin code itself (abort() in libc, a throw through the C++ runtime): the
+        // nearest plugin frame on this thread's stack. backtrace() was warmed at install, so
+        // it does not allocate here.
+        void* frames[64];
+        const int n = backtrace(frames, 64);
+        for (int i = 0; i < n && blamed == 0; ++i)
+          blamed = blame(reinterpret_cast<uintptr_t>(frames[i]), names, kMaxBlamed);
+      }
     }
-    char line[160];
-    size_t at = appendNumber(line, 0, static_cast<uint64_t>(time(nullptr)));
-    const char* name = sig == SIGSEGV  ? " SIGSEGV "
+    if (blamed == 0) {
+      names[0][0] = '-';
+      names[0][1] = '\0';
+      blamed = 1;
+    }
+    const char* word = sig == SIGSEGV  ? " SIGSEGV "
                        : sig == SIGBUS ? " SIGBUS "
                        : sig == SIGILL ? " SIGILL "
                        : sig == SIGFPE ? " SIGFPE "
                                        : " SIGABRT ";
-    for (const char* p = name; *p != '\0'; ++p) line[at++] = *p;
-    for (const char* p = who ? who : "-"; *p != '\0' && at < sizeof(line) - 1; ++p) line[at++] = *p;
-    line[at++] = '\n';
-    // Nothing can be done about a failed write in a dying process.
-    if (::write(fd, line, at) == static_cast<ssize_t>(at)) ::fsync(fd);
+    for (int k = 0; k < blamed; ++k) {
+      // Each record starts on a line of its own, even after a line a power cut cut short.
+      char line[160];
+      size_t at = 0;
+      line[at++] = '\n';
+      at = appendNumber(line, at, static_cast<uint64_t>(time(nullptr)));
+      for (const char* p = word; *p != '\0'; ++p) line[at++] = *p;
+      for (const char* p = names[k]; *p != '\0' && at < sizeof(line) - 1; ++p) line[at++] = *p;
+      line[at++] = '\n';
+      if (::write(fd, line, at) != static_cast<ssize_t>(at)) break;  // a dying process: no retry
+    }
+    ::fsync(fd);
   }
-  // SA_RESETHAND restored the default action: returning re-executes the fault (or abort()
-  // raises again), and the process ends as it would have, core dump included.
+  errno = saved_errno;
+  // SA_RESETHAND restored the default action. Raised again (blocked until this returns), the
+  // signal ends the process as it would have, core dump included, also when it was sent
+  // from outside and nothing would fault again.
+  raise(sig);
 }
 
 }  // namespace
@@ -145,7 +178,8 @@ Status install(const std::filesystem::path& journal) {
   std::call_once(g_installed, [] {
     void* warm[4];
     ignoreResult(backtrace(warm, 4), "loads the unwinder now, not in the handler");
-    // An alternate stack, so a stack overflow in a plugin is blamed too.
+    // An alternate stack for this thread (the signal thread: sigaltstack is per thread), so
+    // a stack overflow there is journaled; on other threads one ends the process unjournaled.
     static std::vector<char> alt(64 * 1024);
     stack_t ss{};
     ss.ss_sp = alt.data();
@@ -200,6 +234,12 @@ Verdict read(const std::filesystem::path& journal, int crashes, std::chrono::sec
   file.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(file.gcount()));
   if (start > 0) text.erase(0, text.find('\n') + 1);  // a line cut by the window
+  if (size > 256 * 1024) {
+    // Years of restarts: keep the tail the verdict reads (broken marks are re-written at
+    // every boot that keeps an instance broken, so they stay inside it).
+    writeFileDurably(journal, text, 0640)
+        .ignoreError("a long journal is still read from its tail; compacting is a nicety");
+  }
   std::map<std::string, int> recent;
   std::istringstream in{text};
   std::string line;
