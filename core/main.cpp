@@ -155,9 +155,10 @@ int run(const std::filesystem::path& config_path) {
   // Under systemd's watchdog, ping at half its interval from this loop: a daemon whose
   // main thread or buffer hangs stops pinging and is restarted.
   const auto watchdog = storegate::sdWatchdogInterval();
-  const auto tick = watchdog.count() > 0 ? std::min<std::chrono::microseconds>(
-                                               watchdog / 2, std::chrono::seconds(60))
-                                         : std::chrono::microseconds(std::chrono::seconds(60));
+  // At most 5 s: the memory check runs on this tick too.
+  const auto tick = watchdog.count() > 0
+                        ? std::min<std::chrono::microseconds>(watchdog / 2, std::chrono::seconds(5))
+                        : std::chrono::microseconds(std::chrono::seconds(5));
   auto next_stats = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   bool watchdog_warned = false;
   for (;;) {
@@ -178,6 +179,7 @@ int run(const std::filesystem::path& config_path) {
           watchdog_warned = true;
         }
       }
+      daemon.checkMemory();
       // Once a minute the buffer's figures, so a log alone shows the health.
       if (std::chrono::steady_clock::now() >= next_stats) {
         daemon.logStats();

@@ -446,9 +446,9 @@ std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
     return std::nullopt;
   }
   Reader r(base_dir, errors);
-  r.unknownKeys(
-      root, "",
-      {"store_id", "data_dir", "plugin_dirs", "log", "buffer", "admin", "plugin_trust", "plugins"});
+  r.unknownKeys(root, "",
+                {"store_id", "data_dir", "plugin_dirs", "log", "buffer", "admin", "plugin_trust",
+                 "memory_budget", "plugins"});
   GatewayConfig cfg;
   cfg.store_id = r.string(root, "", "store_id", "", true);
   if (root.contains("store_id") && root["store_id"].is_string() && cfg.store_id.empty()) {
@@ -457,6 +457,7 @@ std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
     errors.push_back({"store_id", why});
   }
   cfg.data_dir = r.pathValue(r.string(root, "", "data_dir", "", true));
+  cfg.memory_budget = r.size(root, "", "memory_budget", cfg.memory_budget);
   if (root.contains("plugin_dirs")) {
     const auto& dirs = root["plugin_dirs"];
     if (!dirs.is_array()) {

@@ -49,6 +49,10 @@ struct GatewayConfig {
   BufferOptions buffer;
   AdminOptions admin;
   PluginTrustOptions plugin_trust;
+  // The daemon warns (once per episode) when its resident memory passes this, naming the
+  // instances busiest since the last check; 0 turns the check off. The systemd unit's
+  // MemoryMax is the hard stop.
+  uint64_t memory_budget = 256ull << 20;
   std::vector<InstanceSpec> plugins;
   std::filesystem::path source_file;
 };

@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "admin/admin_server.hpp"
@@ -250,6 +252,45 @@ void Daemon::collectProcess(MetricWriter& w) {
     ++fds;
   w.gauge("process_open_fds", "Open file descriptors", double(fds));
   w.gauge("process_start_time_seconds", "Start time, Unix seconds", double(started_ns_) / 1e9);
+}
+
+void Daemon::checkMemory() {
+  if (config_.memory_budget == 0 || !plugins_) return;
+  // Resident pages, from /proc/self/statm (second field): one small read per tick.
+  uint64_t pages = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "re")) {
+    unsigned long long size = 0, resident = 0;
+    if (std::fscanf(f, "%llu %llu", &size, &resident) == 2) pages = resident;
+    std::fclose(f);
+  }
+  const uint64_t rss = pages * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  // Who moved since the last tick: events emitted per source (a leak that grows with its
+  // traffic shows in its owner's counters; memory itself cannot be told apart in-process).
+  std::vector<std::pair<uint64_t, std::string>> moved;
+  std::map<std::string, uint64_t> now;
+  for (const InstanceReport& r : plugins_->list()) {
+    now[r.name] = r.emitted;
+    const auto before = emitted_at_last_check_.find(r.name);
+    const uint64_t was = before == emitted_at_last_check_.end() ? 0 : before->second;
+    if (now[r.name] > was) moved.emplace_back(now[r.name] - was, r.name);
+  }
+  emitted_at_last_check_ = std::move(now);
+  if (rss < config_.memory_budget) {
+    if (rss < config_.memory_budget / 10 * 9) memory_warned_ = false;
+    return;
+  }
+  if (memory_warned_) return;
+  memory_warned_ = true;
+  std::sort(moved.rbegin(), moved.rend());
+  std::string busiest;
+  for (size_t i = 0; i < moved.size() && i < 3; ++i)
+    busiest += (i ? "," : "") + moved[i].second + "(" + std::to_string(moved[i].first) + ")";
+  logWarn("daemon",
+          "memory above its budget: a plugin may be leaking; stop the busiest instance to see "
+          "(POST /v1/plugins/{name}/stop) before the unit's MemoryMax restarts the daemon",
+          {{"rss_bytes", std::to_string(rss)},
+           {"budget_bytes", std::to_string(config_.memory_budget)},
+           {"busiest_since_last_check", busiest.empty() ? "none" : busiest}});
 }
 
 void Daemon::logStats() {

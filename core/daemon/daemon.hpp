@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -71,6 +72,8 @@ class Daemon {
   [[nodiscard]] int64_t startedUnixNs() const { return started_ns_; }
   // One log line with the buffer's and the sinks' figures, for operators reading logs.
   void logStats();
+  // Warns once per episode when resident memory passes config's memory_budget (main loop).
+  void checkMemory();
 
  private:
   void collect(MetricWriter& w);
@@ -89,6 +92,9 @@ class Daemon {
   MetricsRegistry metrics_;
   std::unique_ptr<control::ControlPlane> control_;
   int64_t started_ns_ = 0;
+  // checkMemory's state (main loop only).
+  std::map<std::string, uint64_t> emitted_at_last_check_;
+  bool memory_warned_ = false;
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<admin::RemoteRequests> remote_;
 };

@@ -5,33 +5,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <storegate/sdk.hpp>
 #include <string_view>
 
 #include "common/status.hpp"
 #include "event/json_check.hpp"
-
-namespace {
-int depthOf(std::string_view s) {
-  int depth = 0, deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -42,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // It also skips a leading UTF-8 byte order mark, which RFC 8259 lets a parser refuse.
   const bool has_nul = text.find('\0') != std::string_view::npos ||
                        text.substr(0, 3) == std::string_view("\xEF\xBB\xBF");
-  if (theirs && !ours && !has_nul && depthOf(text) <= 64) __builtin_trap();
+  if (theirs && !ours && !has_nul && static_cast<int>(storegate::sdk::jsonNesting(text)) <= 64)
+    __builtin_trap();
   bool plain = text.find("\\u") == std::string_view::npos;
   for (const unsigned char c : text) plain = plain && c < 0x80;
   if (ours && !theirs && plain) {

@@ -427,3 +427,43 @@ TEST_F(Daemon, APluginThatKeepsCrashingTheDaemonIsLeftBrokenAndTheRestRuns) {
 }
 
 }  // namespace storegate
+
+namespace storegate {
+
+TEST_F(Daemon, MemoryPastItsBudgetIsWarnedOnceNamingTheBusiestInstance) {
+  const auto config = writeConfig("hi",
+                                  "  - name: leaky\n"
+                                  "    plugin: leaks\n"
+                                  "memory_budget: 48MiB\n"
+                                  "admin: {listen: \"127.0.0.1:" +
+                                      std::to_string(test::freeLoopbackPort()) + "\"}\n");
+  {
+    std::string text = test::readFile(config);
+    const std::string dirs = "plugin_dirs: [\"" + test::pluginDir().string() + "\"";
+    text.replace(text.find(dirs), dirs.size(), dirs + ", \"" + test::fixtureDir().string() + "\"");
+    test::writeFile(config, text);
+  }
+  test::Process daemon(test::storegatedPath(), {"--config", config.string()}, dir_ / "out.log");
+  const auto warned = [&] {
+    return test::readFile(dir_ / "daemon.log").find("memory above its budget") != std::string::npos;
+  };
+  ASSERT_TRUE(test::waitUntil(warned, std::chrono::seconds(30))) << daemon.output();
+  const std::string log = test::readFile(dir_ / "daemon.log");
+  std::string line = log.substr(log.find("memory above its budget"));
+  line = line.substr(0, line.find('\n'));
+  // leaky emits 100 events a second, the greeter 50: leaky comes first.
+  const size_t field = line.find("busiest_since_last_check=");
+  ASSERT_NE(field, std::string::npos) << line;
+  const size_t leaky = line.find("leaky(", field), greeter = line.find("greeter(", field);
+  EXPECT_NE(leaky, std::string::npos) << line;
+  EXPECT_TRUE(greeter == std::string::npos || leaky < greeter) << line;
+  // Once per episode, not once per tick.
+  std::this_thread::sleep_for(std::chrono::seconds(6));
+  const std::string later = test::readFile(dir_ / "daemon.log");
+  EXPECT_EQ(later.find("memory above its budget", later.find("memory above its budget") + 1),
+            std::string::npos);
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0);
+}
+
+}  // namespace storegate

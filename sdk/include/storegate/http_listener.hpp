@@ -41,6 +41,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -82,15 +83,24 @@ struct ListenerStats {
   uint64_t refused_by_queue = 0;     // Poco's queue was full (counted by Poco)
 };
 
+namespace detail {
+inline void lingerAfterRefusal();
+}  // namespace detail
+
 // Sends a complete answer; `close` ends the connection after it (use it whenever the request
-// body was not read). The reason phrase matches the status.
+// body was not read: the answer is flushed, the sending side shut, and what the client still
+// sends is read and dropped for a moment, so its kernel gets no reset that would swallow the
+// answer). The reason phrase matches the status.
 inline void send(Poco::Net::HTTPServerResponse& resp, int status, const std::string& content_type,
                  const std::string& body, bool close) {
   resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   resp.setContentType(content_type);
   if (close) resp.setKeepAlive(false);
   resp.setContentLength(static_cast<std::streamsize>(body.size()));
-  resp.send() << body;
+  std::ostream& out = resp.send();
+  out << body;
+  out.flush();
+  if (close) detail::lingerAfterRefusal();
 }
 
 // Why a request's framing is refused, or nullopt when it is acceptable: {status, message}.
@@ -211,6 +221,33 @@ class Tracker {
 
   void countFraming() { refused_framing_.fetch_add(1, std::memory_order_relaxed); }
 
+  // After a refusal: FIN after the answer, then up to 64 KiB or 50 ms of the unread body
+  // drained, so closing does not reset the connection under the answer. Called only on the
+  // connection's own thread (its entry cannot be left meanwhile).
+  void linger(uint64_t id) {
+    int fd = -1;
+    {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(id);
+      if (it == entries_.end() || it->second.closing) return;
+      fd = it->second.fd;
+    }
+    ::shutdown(fd, SHUT_WR);
+    const auto until = Clock::now() + std::chrono::milliseconds(50);
+    size_t drained = 0;
+    char sink[4096];
+    while (drained < 64 * 1024) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+      if (left <= 0) break;
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+      const ssize_t n = ::recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+      if (n <= 0) break;
+      drained += static_cast<size_t>(n);
+    }
+  }
+
   // One pass of the reaper: deadlines, then shedding while `queued` connections wait.
   void sweep(int busy_threads, int queued) {
     const auto now = Clock::now();
@@ -307,6 +344,10 @@ struct Current {
   uint64_t id = 0;
 };
 inline thread_local Current current;
+
+inline void lingerAfterRefusal() {
+  if (current.tracker) current.tracker->linger(current.id);
+}
 
 class RefusingHandler final : public Poco::Net::HTTPRequestHandler {
  public:
