@@ -125,12 +125,17 @@ void SensorMqtt::reject(const Inbound& m, const std::string& reason) {
   if (!settings_.quarantine_file.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(settings_.quarantine_file.parent_path(), ec);
+    // Bounded on flash: past 8 MiB the file becomes <file>.1 (the one before is dropped).
+    if (std::filesystem::file_size(settings_.quarantine_file, ec) >= (8u << 20) && !ec)
+      std::filesystem::rename(settings_.quarantine_file, settings_.quarantine_file.string() + ".1",
+                              ec);
     std::ofstream out(settings_.quarantine_file, std::ios::app);
+    // Payloads are anything a device sent: invalid UTF-8 is replaced, never thrown on.
     out << json{{"time", sdk::detail::rfc3339(m.time_ns)},
                 {"topic", m.topic},
                 {"payload", m.payload.substr(0, 4096)},
                 {"reason", reason}}
-               .dump()
+               .dump(-1, ' ', false, json::error_handler_t::replace)
         << "\n";
   }
 }
@@ -181,12 +186,13 @@ void SensorMqtt::alerts(const Mapping& m, const std::string& sensor, double valu
     e.type = "store.sensor.alert";
     e.subject = sensor;
     e.time_unix_ns = t;
-    e.data = json{{"sensor", sensor},
-                  {"state", state},
-                  {"direction", direction},
-                  {"threshold", threshold},
-                  {"value", value}}
-                 .dump();
+    e.data = json{
+        {"sensor", sensor},
+        {"state", state},
+        {"direction", direction},
+        {"threshold", threshold},
+        {"value",
+         value}}.dump();
     out.push_back(std::move(e));
     host().counterAdd("alerts");
   };
@@ -238,7 +244,8 @@ sdk::DeliveryOutcome SensorMqtt::deliver(std::span<const sg_event> events) {
                             ? &cmd["args"]["label"]
                             : nullptr;
     if (label == nullptr || !label->is_string() || label->get_ref<const std::string&>().empty()) {
-      host().setError(settings_.esl_command + " command without a string \"label\" (in the "
+      host().setError(settings_.esl_command +
+                      " command without a string \"label\" (in the "
                       "command or its args): dead-lettered");
       host().counterAdd("esl_rejected");
       return sdk::DeliveryOutcome::reject(i);

@@ -136,6 +136,21 @@ TEST_F(SensorMqttTest, UnreadableMessagesAreQuarantinedWithTheirReasonAndTheRest
   EXPECT_NE(rig_->manager->get("sensors")->last_error.find("refused"), std::string::npos);
 }
 
+TEST_F(SensorMqttTest, AnInvalidUtf8OrDeeplyNestedPayloadIsQuarantinedNotACrash) {
+  test::MqttTestClient sensors(broker_->url(), "sensor-sim", "");
+  sensors.publish("sensors/temp/1", std::string(2'000, '[') + std::string(2'000, ']'));
+  sensors.publish("sensors/temp/1", R"({"c": 5})");
+  sensors.publish("sensors/temp/1", "\xff\xfe not text");  // its quarantine line once threw
+  ASSERT_TRUE(test::waitUntil([&] { return events("store.sensor.reading").size() == 1; }));
+  ASSERT_TRUE(test::waitUntil([&] { return metric("messages_invalid") == 2; }));
+  const auto lines = test::readLines(dir_ / "quarantine" / "sensor_mqtt-sensors.jsonl");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(json::parse(lines[0])["reason"].get<std::string>().find("deeper than 64"),
+            std::string::npos);
+  EXPECT_FALSE(json::parse(lines[1], nullptr, false).is_discarded())
+      << "valid JSON, bytes replaced";
+}
+
 TEST_F(SensorMqttTest, PriceUpdatesFromTheCloudReachTheShelfLabels) {
   test::MqttTestClient labels(broker_->url(), "esl-hub", "esl/#");
   const auto command = [&](const std::string& data) {
