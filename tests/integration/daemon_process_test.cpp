@@ -41,6 +41,14 @@ class Daemon : public ::testing::Test {
   }
 
   std::string eventsText() { return test::readFile(dir_ / "events.jsonl"); }
+
+  // The test-only plugins too (crashing, leaking), after the bundled ones.
+  static void addFixtureDir(const std::filesystem::path& config) {
+    std::string text = test::readFile(config);
+    const std::string dirs = "plugin_dirs: [\"" + test::pluginDir().string() + "\"";
+    text.replace(text.find(dirs), dirs.size(), dirs + ", \"" + test::fixtureDir().string() + "\"");
+    test::writeFile(config, text);
+  }
 };
 
 }  // namespace
@@ -387,13 +395,7 @@ TEST_F(Daemon, APluginThatKeepsCrashingTheDaemonIsLeftBrokenAndTheRestRuns) {
                                   "    config: {after: 300ms}\n"
                                   "admin: {listen: \"127.0.0.1:" +
                                       std::to_string(test::freeLoopbackPort()) + "\"}\n");
-  {
-    // plugin_dirs: the fixtures too.
-    std::string text = test::readFile(config);
-    const std::string dirs = "plugin_dirs: [\"" + test::pluginDir().string() + "\"";
-    text.replace(text.find(dirs), dirs.size(), dirs + ", \"" + test::fixtureDir().string() + "\"");
-    test::writeFile(config, text);
-  }
+  addFixtureDir(config);
   // Three deaths in its code, each journaled with its name (no log line could be written).
   for (int i = 0; i < 3; ++i) {
     test::Process daemon(test::storegatedPath(), {"--config", config.string()},
@@ -437,12 +439,7 @@ TEST_F(Daemon, MemoryPastItsBudgetIsWarnedOnceNamingTheBusiestInstance) {
                                   "memory_budget: 48MiB\n"
                                   "admin: {listen: \"127.0.0.1:" +
                                       std::to_string(test::freeLoopbackPort()) + "\"}\n");
-  {
-    std::string text = test::readFile(config);
-    const std::string dirs = "plugin_dirs: [\"" + test::pluginDir().string() + "\"";
-    text.replace(text.find(dirs), dirs.size(), dirs + ", \"" + test::fixtureDir().string() + "\"");
-    test::writeFile(config, text);
-  }
+  addFixtureDir(config);
   test::Process daemon(test::storegatedPath(), {"--config", config.string()}, dir_ / "out.log");
   const auto warned = [&] {
     return test::readFile(dir_ / "daemon.log").find("memory above its budget") != std::string::npos;
