@@ -49,12 +49,12 @@ ApiResponse ApiResponse::error(int status, const std::string& code, const std::s
 
 void maskMemberIds(nlohmann::json& data) {
   // Event data nests at most 64 deep (checked at ingest): an explicit stack all the same.
-  std::vector<nlohmann::json*> todo{&data};
-  while (!todo.empty()) {
-    nlohmann::json* j = todo.back();
-    todo.pop_back();
+  std::vector<nlohmann::json*> pending{&data};
+  while (!pending.empty()) {
+    nlohmann::json* j = pending.back();
+    pending.pop_back();
     if (j->is_array()) {
-      for (auto& v : *j) todo.push_back(&v);
+      for (auto& v : *j) pending.push_back(&v);
       continue;
     }
     if (!j->is_object()) continue;
@@ -63,7 +63,7 @@ void maskMemberIds(nlohmann::json& data) {
         const std::string v = it->is_string() ? it->get<std::string>() : it->dump();
         *it = v.size() >= 8 ? "****" + v.substr(v.size() - 4) : std::string("****");
       } else {
-        todo.push_back(&*it);
+        pending.push_back(&*it);
       }
     }
   }

@@ -267,12 +267,12 @@ void Daemon::checkMemory() {
   // Who moved since the last tick: events emitted per source (a leak that grows with its
   // traffic shows in its owner's counters; memory itself cannot be told apart in-process).
   std::vector<std::pair<uint64_t, std::string>> moved;
-  std::map<std::string, uint64_t> now;
-  for (const InstanceReport& r : plugins_->list()) {
-    now[r.name] = r.emitted;
-    const auto before = emitted_at_last_check_.find(r.name);
+  // Read without calling into any plugin: this runs on the loop that pings the watchdog.
+  std::map<std::string, uint64_t> now = plugins_->emittedCounts();
+  for (const auto& [name, emitted] : now) {
+    const auto before = emitted_at_last_check_.find(name);
     const uint64_t was = before == emitted_at_last_check_.end() ? 0 : before->second;
-    if (now[r.name] > was) moved.emplace_back(now[r.name] - was, r.name);
+    if (emitted > was) moved.emplace_back(emitted - was, name);
   }
   emitted_at_last_check_ = std::move(now);
   if (rss < config_.memory_budget) {

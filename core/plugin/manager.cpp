@@ -583,6 +583,16 @@ std::vector<InstanceReport> PluginManager::list() {
   return out;
 }
 
+std::map<std::string, uint64_t> PluginManager::emittedCounts() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, uint64_t> out;
+  for (const auto& [name, entry] : entries_) {
+    std::lock_guard slot(entry->slot->mu);
+    out[name] = entry->slot->instance ? entry->slot->instance->emitted() : 0;
+  }
+  return out;
+}
+
 std::optional<InstanceReport> PluginManager::get(const std::string& name) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(name);

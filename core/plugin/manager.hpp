@@ -109,6 +109,9 @@ class PluginManager {
                std::string& media_type, std::string& body);
 
   [[nodiscard]] std::vector<InstanceReport> list();
+  // Events emitted so far per instance, without calling into any plugin (list() asks each
+  // for its health): cheap enough for the daemon's main loop.
+  [[nodiscard]] std::map<std::string, uint64_t> emittedCounts() const;
   [[nodiscard]] std::optional<InstanceReport> get(const std::string& name);
   [[nodiscard]] std::vector<RetiredLibrary> retired() const;
   [[nodiscard]] std::vector<std::string> names() const;
