@@ -22,12 +22,14 @@ constexpr int kExitConfig = 2;
 
 void usage(std::ostream& out) {
   out << "usage: storegated [--config FILE] [--check-config] [--list-plugins]\n"
-         "                  [--plugin-schema NAME] [--version]\n"
+         "                  [--plugin-schema NAME] [--accept-buffer-loss] [--version]\n"
          "  --config FILE    gateway config (YAML); default /etc/storegate/storegate.yaml\n"
          "  --check-config   validate the config, including every plugin's settings, and exit:\n"
          "                   0 when valid, 2 with each error listed by its path\n"
          "  --list-plugins   list the plugins found in the plugin directories and exit\n"
          "  --plugin-schema NAME  print the JSON Schema of plugin NAME's config and exit\n"
+         "  --accept-buffer-loss  start even though acknowledged events are missing from a\n"
+         "                   damaged buffer (this start only; the loss is logged)\n"
          "  --version        print the version and the plugin ABI range and exit\n"
          "signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the config file\n";
 }
@@ -121,7 +123,7 @@ int pluginSchema(const std::filesystem::path& config_path, const std::string& pl
   return kExitOk;
 }
 
-int run(const std::filesystem::path& config_path) {
+int run(const std::filesystem::path& config_path, bool accept_buffer_loss) {
   // Block the signals we handle before any thread exists, so only sigwait sees them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -141,6 +143,7 @@ int run(const std::filesystem::path& config_path) {
         << config_path.string() << " re-checks)\n";
     return kExitConfig;
   }
+  config->buffer.accept_loss = accept_buffer_loss;
   if (auto err = storegate::Logger::instance().configure(config->log)) {
     storegate::logError("daemon", *err);
   }
@@ -218,6 +221,7 @@ int main(int argc, char** argv) {
   std::filesystem::path config_path = "/etc/storegate/storegate.yaml";
   bool check = false;
   bool list = false;
+  bool accept_buffer_loss = false;
   std::string schema_of;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -227,6 +231,8 @@ int main(int argc, char** argv) {
       config_path = arg.substr(9);
     } else if (arg == "--check-config") {
       check = true;
+    } else if (arg == "--accept-buffer-loss") {
+      accept_buffer_loss = true;
     } else if (arg == "--list-plugins") {
       list = true;
     } else if (arg == "--plugin-schema" && i + 1 < argc) {
@@ -256,5 +262,5 @@ int main(int argc, char** argv) {
     std::cout << config_path.string() << ": valid\n";
     return kExitOk;
   }
-  return run(config_path);
+  return run(config_path, accept_buffer_loss);
 }

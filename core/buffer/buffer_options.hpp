@@ -46,6 +46,10 @@ struct BufferOptions {
   size_t max_group_events = 20'000;  // one group commit's cap
   std::chrono::milliseconds maintenance_interval{500};
 
+  // Start even when acknowledged events are missing from the log (storegated
+  // --accept-buffer-loss: an operator's one-shot decision after a damaged disk).
+  bool accept_loss = false;
+
   std::string store_id;  // set by the daemon: stamped on the buffer's own events
 
   [[nodiscard]] QuotaPolicy policyFor(std::string_view type) const;

@@ -111,8 +111,14 @@ std::unique_ptr<RocksBuffer> RocksBuffer::open(const std::filesystem::path& dir,
   // Opening writes a new MANIFEST (and recovery may write more): on a disk filled to the
   // last byte that fails. A reserve file kept beside the buffer is given up for it, once.
   const auto reserve = dir.parent_path() / (dir.filename().string() + ".reserve");
-  Status opened = b->openDb();
   std::error_code ec;
+  // Made before the database opens: RocksDB preallocates its new log at open, which on a
+  // small disk can leave too little room to make it afterwards.
+  if (!std::filesystem::exists(reserve, ec) && b->probe_(dir.parent_path()) > 4 * kReserveBytes) {
+    Status made = writeFileDurably(reserve, std::string(kReserveBytes, '\0'), 0600);
+    made.ignoreError("the reserve only helps a later open on a full disk; this one may work");
+  }
+  Status opened = b->openDb();
   if (!opened.ok() && opened.message.find("No space left") != std::string::npos &&
       std::filesystem::remove(reserve, ec)) {
     logError("buffer", "the disk is full: gave up the space reserve to open the buffer",
@@ -123,11 +129,6 @@ std::unique_ptr<RocksBuffer> RocksBuffer::open(const std::filesystem::path& dir,
   if (!opened.ok()) {
     error = opened.message;
     return nullptr;
-  }
-  // Made again whenever there is room for it many times over.
-  if (!std::filesystem::exists(reserve, ec) && b->probe_(dir) > 4 * kReserveBytes) {
-    Status made = writeFileDurably(reserve, std::string(kReserveBytes, '\0'), 0600);
-    made.ignoreError("the reserve only helps a later open on a full disk; this one worked");
   }
   if (Status s = b->recover(); !s.ok()) {
     error = s.message;
@@ -256,10 +257,6 @@ Status RocksBuffer::recover() {
                             " (it was left untouched; move it aside to start empty)");
     }
   }
-  last_sequence_ = last;
-  committed_.store(last);
-  first_live_.store(first == 0 ? last + 1 : first);
-  live_bytes_.store(bytes);
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cursors_cf_));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -272,6 +269,15 @@ Status RocksBuffer::recover() {
       active_sinks_.insert(toString(it->key()));
     }
   }
+  // A reader past the log's end (its tail was lost): new events must still be numbered
+  // above what it has seen, or it would skip them.
+  for (const auto& [reader, at] : cursors_) last = std::max(last, at);
+  if (Status s = checkAcknowledged(last); !s.ok()) return s;
+  last_sequence_ = last;
+  committed_.store(last);
+  durable_.store(last);
+  first_live_.store(first == 0 ? last + 1 : first);
+  live_bytes_.store(bytes);
   for (auto [cf, counter] :
        {std::pair{dead_, &dead_letters_}, std::pair{quarantine_, &quarantined_count_}}) {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
@@ -287,6 +293,69 @@ Status RocksBuffer::recover() {
            {"cursors", std::to_string(cursors_.size())},
            {"durability", toString(options_.durability)}});
   return Status::success();
+}
+
+Status RocksBuffer::checkAcknowledged(uint64_t& last) {
+  const auto path = dir_ / "ACKNOWLEDGED";
+  std::optional<AckedMark::Value> found;
+  bool damaged = false;
+  std::string error;
+  mark_ = AckedMark::open(path, found, damaged, error);
+  if (!mark_) {
+    logWarn("buffer", "no acknowledged mark: a log damaged later would go unnoticed",
+            {{"error", error}, {"what_to_do", "make the buffer directory writable by this user"}});
+    return Status::success();
+  }
+  if (damaged)
+    logWarn("buffer", "the acknowledged mark was unreadable and is written anew",
+            {{"file", path.string()}});
+  if (found && found->acknowledged > last) {
+    const std::string missing =
+        std::to_string(last + 1) + ".." + std::to_string(found->acknowledged);
+    if (!options_.accept_loss) {
+      return Status::failed(
+          "buffer database at " + dir_.string() + " holds events up to sequence " +
+          std::to_string(last) + ", but events " + missing +
+          " were acknowledged to their senders: acknowledged events are missing (the disk "
+          "lost or damaged the newest write-ahead log). Nothing was changed. Restore the "
+          "buffer from a backup, or start once with storegated --accept-buffer-loss to go on "
+          "without them (new events are numbered after every number ever handed out).");
+    }
+    accepted_loss_ = true;
+    logError(
+        "buffer", "acknowledged events are missing: started without them (accepted)",
+        {{"missing_sequences", missing}, {"continuing_after", std::to_string(found->reserved)}});
+  }
+  if (accepted_loss_) {
+    last = std::max(last, found->reserved);
+    // Recovery stops at the damage and would ignore every later log too: what survived is
+    // written to tables now, so the damaged log is retired before anything new is logged.
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    if (const rocksdb::Status f = db_->Flush(flush, handles_); !f.ok())
+      return Status::failed("buffer database at " + dir_.string() +
+                            ": cannot retire the damaged log (" + f.ToString() +
+                            "); free space on the disk and start again");
+  }
+  reserved_ = last + kReserveStep;
+  if (Status s = mark_->store({last, reserved_}); !s.ok())
+    logWarn("buffer", "cannot write the acknowledged mark", {{"error", s.message}});
+  reserved_ = mark_->current().reserved;  // a stored reservation may be further ahead
+  return Status::success();
+}
+
+void RocksBuffer::advanceMark(uint64_t durable) {
+  if (!mark_ || durable <= mark_->current().acknowledged) return;
+  if (Status s = mark_->store({durable, 0}); !s.ok()) {
+    uint64_t suppressed = 0;
+    if (mark_warnings_.allow(suppressed))
+      logWarn("buffer", "cannot write the acknowledged mark",
+              {{"error", s.message}, {"not_logged_since_last", std::to_string(suppressed)}});
+  }
+}
+
+AckedMark::Value RocksBuffer::ackedMark() const {
+  return mark_ ? mark_->current() : AckedMark::Value{};
 }
 
 RocksBuffer::~RocksBuffer() {
@@ -308,6 +377,8 @@ RocksBuffer::~RocksBuffer() {
     if (!write_failed_.load()) {
       if (const rocksdb::Status s = db_->SyncWAL(); !s.ok())
         logWarn("buffer", "WAL sync at close failed", {{"error", s.ToString()}});
+      else
+        advanceMark(last_sequence_);
     }
     for (auto* h : handles_)
       db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();  // only frees the handle
@@ -392,6 +463,13 @@ void RocksBuffer::writerLoop() {
     writer_busy_since_ns_.store(0);
     for (size_t i = 0; i + 1 < group.size(); ++i) group[i]->wake_next = group[i + 1];
     group.front()->done.release();  // the group may be gone after this: last touch
+    // The mark follows the callers (never ahead of them), at most every 100 ms while busy;
+    // the maintenance thread brings it up to date when idle.
+    if (options_.durability == Durability::Sync &&
+        std::chrono::steady_clock::now() - last_mark_write_ >= std::chrono::milliseconds(100)) {
+      last_mark_write_ = std::chrono::steady_clock::now();
+      advanceMark(durable_.load());
+    }
   }
 }
 
@@ -563,6 +641,16 @@ void RocksBuffer::commitGroup(std::vector<Request*>& group) {
   const uint64_t last = plan.next_sequence - 1;
   if (last == last_sequence_ && plan.drops.empty()) return;  // all refused or duplicates
   plan.batch.Put(meta_, kLastSequenceKey, sequenceKey(last));
+  if (mark_ && last > reserved_) {
+    // Reserved before use, so a start after a lost log tail continues above this group.
+    reserved_ = last + kReserveStep;
+    if (Status m = mark_->store({0, reserved_}); !m.ok()) {
+      uint64_t suppressed = 0;
+      if (mark_warnings_.allow(suppressed))
+        logWarn("buffer", "cannot write the acknowledged mark",
+                {{"error", m.message}, {"not_logged_since_last", std::to_string(suppressed)}});
+    }
+  }
 
   const auto started = std::chrono::steady_clock::now();
   const rocksdb::Status s = noted(db_->Write(writeOptions(), &plan.batch));
@@ -582,6 +670,7 @@ void RocksBuffer::commitGroup(std::vector<Request*>& group) {
   }
   SG_FAILPOINT("after_commit_before_ack");
   last_sequence_ = last;
+  if (options_.durability == Durability::Sync) durable_.store(last);
   live_bytes_.fetch_add(plan.added_bytes);
   live_bytes_.fetch_sub(plan.dropped_bytes);
   events_in_.fetch_add(plan.stored_events);
@@ -869,6 +958,7 @@ void RocksBuffer::maintain() {
       now - last_wal_sync_ >= options_.batch_sync_interval) {
     // Batch mode's promise is "durable within batch_sync_interval": a failed sync breaks
     // it, so it is said (once per episode) and retried at the next tick, not dropped.
+    const uint64_t written = committed_.load();  // everything up to here is in the log
     if (const rocksdb::Status s = db_->SyncWAL(); !s.ok()) {
       wal_sync_failures_.fetch_add(1);
       if (!wal_sync_failing_.exchange(true))
@@ -877,8 +967,10 @@ void RocksBuffer::maintain() {
     } else {
       if (wal_sync_failing_.exchange(false)) logInfo("buffer", "write-ahead log syncs again");
       last_wal_sync_ = now;
+      durable_.store(std::max(durable_.load(), written));
     }
   }
+  if (options_.durability != Durability::None) advanceMark(durable_.load());
   watchDisk();
   trim();
   if (now - last_dedup_expiry_ >= std::chrono::minutes(1)) {

@@ -15,6 +15,10 @@
 // A maintenance thread trims what every active sink has acknowledged (DeleteRange, then
 // compaction of the trimmed prefix so tombstones never slow reads), expires dedup keys,
 // syncs the WAL in `batch` mode and watches free disk space.
+//
+// Beside the database, `ACKNOWLEDGED` (acked_mark.hpp) records how far durability was
+// promised: a start that finds fewer events than that (the disk lost the log's tail) is
+// refused, naming the missing sequences, unless BufferOptions::accept_loss says go on.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -31,6 +35,7 @@
 #include <set>
 #include <thread>
 
+#include "buffer/acked_mark.hpp"
 #include "buffer/buffer_options.hpp"
 #include "buffer/event_buffer.hpp"
 #include "common/log.hpp"
@@ -95,6 +100,10 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   // How long the writer has been inside its current group commit (zero when it waits for
   // work): the watchdog stops pinging when this grows, so a hung disk restarts the daemon.
   [[nodiscard]] std::chrono::milliseconds writerBusyFor() const;
+  // True when this open found acknowledged events missing and went on (accept_loss).
+  [[nodiscard]] bool acceptedLoss() const { return accepted_loss_; }
+  // How far the acknowledged mark has been written (0 without a mark file).
+  [[nodiscard]] AckedMark::Value ackedMark() const;
 
  private:
   // One append waiting for its group commit. The writer fills `status` and releases the
@@ -113,6 +122,10 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   RocksBuffer(std::filesystem::path dir, BufferOptions options, FreeSpaceProbe probe);
   Status openDb();
   Status recover();
+  // Opens the acknowledged mark and checks the recovered log against it (see acked_mark.hpp).
+  Status checkAcknowledged(uint64_t& last);
+  // Moves the mark's acknowledged field to what is durable now (sync and batch modes).
+  void advanceMark(uint64_t durable);
   void writerLoop();
   void maintenanceLoop();
   void commitGroup(std::vector<Request*>& group);
@@ -202,6 +215,16 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   std::condition_variable maintenance_cv_;
   std::chrono::steady_clock::time_point last_wal_sync_{};
   std::chrono::steady_clock::time_point last_dedup_expiry_{};
+
+  // The acknowledged mark (null when its file cannot be opened: a warning, not a stop).
+  std::unique_ptr<AckedMark> mark_;
+  // Sequences are reserved in the mark this far ahead of the writer, one fsync per step.
+  static constexpr uint64_t kReserveStep = 100'000;
+  uint64_t reserved_ = 0;             // writer thread only (after open)
+  std::atomic<uint64_t> durable_{0};  // highest sequence synced and acknowledged
+  std::chrono::steady_clock::time_point last_mark_write_{};  // writer thread only
+  LogThrottle mark_warnings_{std::chrono::seconds(60)};
+  bool accepted_loss_ = false;
 };
 
 // Big-endian 8-byte keys keep RocksDB's bytewise order equal to numeric order.

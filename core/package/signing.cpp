@@ -137,6 +137,11 @@ Status TrustStore::verify(const Package& p, const std::string& expected_name) co
 }
 
 Status TrustStore::verifyInstalled(const std::filesystem::path& library) const {
+  return verifyInstalled(library, readWholeFile(library).value_or(""));
+}
+
+Status TrustStore::verifyInstalled(const std::filesystem::path& library,
+                                   const std::string& bytes) const {
   const auto sidecar = library.string() + ".sgm";
   if (!std::filesystem::exists(sidecar))
     return Status::invalid(library.string() + " has no signature (" + sidecar +
@@ -146,7 +151,6 @@ Status TrustStore::verifyInstalled(const std::filesystem::path& library) const {
   if (Status s = read(readWholeFile(sidecar).value_or(""), p, /*library_required=*/false); !s.ok())
     return Status::invalid(sidecar + ": " + s.message);
   if (Status s = verify(p); !s.ok()) return s;
-  const std::string bytes = readWholeFile(library).value_or("");
   if (sha256Hex(bytes) != p.manifest.sha256)
     return Status::invalid(library.string() +
                            " does not match its signed manifest (altered "

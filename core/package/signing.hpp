@@ -33,7 +33,12 @@ class TrustStore {
   // (when given) the plugin `expected_name`. The message says what is wrong and what to do.
   [[nodiscard]] Status verify(const Package& p, const std::string& expected_name = "") const;
 
-  // For an installed library: `<library>.sgm` must verify and match the file's bytes.
+  // For an installed library: `<library>.sgm` must verify and match `bytes`, the library's
+  // contents as the caller read them (and will load them: checking a path and then loading
+  // it again would let the file change in between).
+  [[nodiscard]] Status verifyInstalled(const std::filesystem::path& library,
+                                       const std::string& bytes) const;
+  // The same, reading the file at `library` now (for tools, not for loading).
   [[nodiscard]] Status verifyInstalled(const std::filesystem::path& library) const;
 
  private:

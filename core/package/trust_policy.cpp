@@ -45,9 +45,10 @@ size_t TrustPolicy::keys() const {
   return store()->size();
 }
 
-Status TrustPolicy::checkLibrary(const std::filesystem::path& library) const {
+Status TrustPolicy::checkLibrary(const std::filesystem::path& library,
+                                 const std::string& bytes) const {
   if (!required_) return Status::success();
-  return store()->verifyInstalled(library);
+  return store()->verifyInstalled(library, bytes);
 }
 
 Status TrustPolicy::checkPackage(const Package& p, const std::string& expected_name) const {

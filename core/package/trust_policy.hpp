@@ -25,8 +25,10 @@ class TrustPolicy {
 
   [[nodiscard]] bool required() const { return required_; }
   [[nodiscard]] size_t keys() const;
-  // A library may be opened: always when not required, else when its `.sgm` verifies.
-  [[nodiscard]] Status checkLibrary(const std::filesystem::path& library) const;
+  // A library may be opened: always when not required, else when its `.sgm` verifies and
+  // matches `bytes` (what the loader read and will load; see PluginLibrary::open).
+  [[nodiscard]] Status checkLibrary(const std::filesystem::path& library,
+                                    const std::string& bytes) const;
   // A package may be installed. Without the policy, an unverifiable package is accepted
   // with a warning in the log (it only has to be the plugin named).
   [[nodiscard]] Status checkPackage(const Package& p, const std::string& expected_name) const;

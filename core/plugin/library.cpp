@@ -2,8 +2,12 @@
 #include "plugin/library.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstddef>
 #include <cstring>
 #include <fstream>
@@ -164,19 +168,60 @@ std::string readDescriptor(const sg_plugin_descriptor* d, PluginInfo& info, sg_p
 
 }  // namespace
 
+namespace {
+// The verified bytes in a memfd that nobody can change any more (sealed); -1 and `why`.
+int sealedCopy(const std::string& bytes, const std::string& name, std::string& why) {
+  const int fd =
+      ::memfd_create(("storegate-plugin:" + name).c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) {
+    why = std::string("cannot make the sealed copy to load (memfd_create: ") +
+          std::strerror(errno) + ")";
+    return -1;
+  }
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      why = std::string("cannot write the sealed copy to load: ") + std::strerror(errno);
+      ::close(fd);
+      return -1;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+    why = std::string("cannot seal the copy to load: ") + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+}  // namespace
+
 std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& path,
-                                                   std::string& error) {
+                                                   std::string& error,
+                                                   const std::string* verified) {
   const std::string where = path.string() + ": ";
   std::error_code fs_ec;
-  if (!std::filesystem::is_regular_file(path, fs_ec)) {
+  if (verified == nullptr && !std::filesystem::is_regular_file(path, fs_ec)) {
     error = where + "no such plugin file";
     return nullptr;
   }
   std::shared_ptr<PluginLibrary> lib(new PluginLibrary());
   lib->path_ = std::filesystem::absolute(path, fs_ec);
+  lib->load_name_ = lib->path_;
+  if (verified != nullptr) {
+    std::string why;
+    lib->memfd_ = sealedCopy(*verified, lib->path_.filename().string(), why);
+    if (lib->memfd_ < 0) {
+      error = where + why;
+      return nullptr;
+    }
+    lib->load_name_ = "/proc/self/fd/" + std::to_string(lib->memfd_);
+  }
   std::error_code ec;
-  lib->lib_.load(lib->path_, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
-                 ec);
+  lib->lib_.load(lib->load_name_,
+                 boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
   if (ec) {
     const char* dl = dlerror();
     error = where + "cannot be loaded: " + (dl != nullptr ? std::string(dl) : ec.message());
@@ -224,6 +269,7 @@ PluginLibrary::~PluginLibrary() {
     if (unsafe_reason_.empty()) unsafe_reason_ = "released without an explicit unload";
     unload(ignored);
   }
+  if (memfd_ >= 0) ::close(memfd_);  // never loaded, or unloaded for good
 }
 
 void PluginLibrary::markUnsafe(std::string reason) {
@@ -244,13 +290,15 @@ UnloadOutcome PluginLibrary::unload(std::string& reason) {
     reason = !unsafe_reason_.empty() ? unsafe_reason_ : "plugin is not declared unload-safe";
     retiredLibraries().push_back(std::move(lib_));  // moved-from lib_ no longer owns it
     lib_ = boost::dll::shared_library();
+    memfd_ = -1;  // kept open as long as the mapping: the process's life
     return UnloadOutcome::Retired;
   }
   lib_.unload();
-  void* still = dlopen(path_.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  void* still = dlopen(load_name_.c_str(), RTLD_NOW | RTLD_NOLOAD);
   if (still != nullptr) {
     dlclose(still);  // balance the reference RTLD_NOLOAD just took
     reason = "dlclose left the library mapped (another reference or a unique symbol holds it)";
+    memfd_ = -1;  // still mapped: its name must not be reused
     return UnloadOutcome::Retired;
   }
   return UnloadOutcome::Unloaded;

@@ -43,8 +43,15 @@ class PluginLibrary {
  public:
   // Loads `path` (RTLD_NOW | RTLD_LOCAL) and validates it. On failure the error names
   // the file and what is wrong, and the library is closed again.
+  //
+  // With `verified` (the bytes a signature check accepted), those bytes are what is loaded:
+  // they are copied into a sealed memfd and dlopened from there, so neither a rename over
+  // `path` nor a rewrite in place between the check and the load runs unchecked code. The
+  // memfd stays open while the library is mapped (its /proc/self/fd name is how the
+  // dynamic linker knows the library; a reused number would alias another one).
   [[nodiscard]] static std::shared_ptr<PluginLibrary> open(const std::filesystem::path& path,
-                                                           std::string& error);
+                                                           std::string& error,
+                                                           const std::string* verified = nullptr);
   ~PluginLibrary();
   PluginLibrary(const PluginLibrary&) = delete;
   PluginLibrary& operator=(const PluginLibrary&) = delete;
@@ -72,6 +79,8 @@ class PluginLibrary {
   PluginLibrary() = default;
 
   std::filesystem::path path_;
+  std::filesystem::path load_name_;  // what dlopen was given: path_ or /proc/self/fd/N
+  int memfd_ = -1;                   // with verified bytes: the sealed copy (see open)
   boost::dll::shared_library lib_;
   PluginInfo info_;
   sg_plugin_vtable vtable_{};

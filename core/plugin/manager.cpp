@@ -1,6 +1,13 @@
 // Plugin host operations: add, remove, update, hot swap, and reports.
 #include "plugin/manager.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "plugin/crash_journal.hpp"
@@ -51,27 +58,72 @@ std::optional<std::filesystem::path> PluginManager::locate(const InstanceSpec& s
   return std::nullopt;
 }
 
+namespace {
+// Reads a library to verify it, from one descriptor whose identity names the cache entry.
+// A FIFO or a device is refused before any read can block; size is capped before reading.
+bool readLibrary(const std::filesystem::path& path, std::string& bytes, std::string& identity,
+                 std::string& error) {
+  constexpr off_t kMaxLibraryBytes = 64 << 20;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    error = path.string() + ": cannot be read: " + std::strerror(errno);
+    return false;
+  }
+  struct stat st {};
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= kMaxLibraryBytes;
+  if (!ok) {
+    error = path.string() + ": not a regular file of at most 64 MiB";
+  } else {
+    bytes.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (ok && done < bytes.size()) {
+      const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        error = path.string() + ": changed or unreadable while it was read";
+        ok = false;
+      } else {
+        done += static_cast<size_t>(n);
+      }
+    }
+    identity = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+               std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ":" +
+               std::to_string(st.st_size);
+  }
+  ::close(fd);
+  return ok;
+}
+}  // namespace
+
 std::shared_ptr<PluginLibrary> PluginManager::openLibrary(const std::filesystem::path& path,
                                                           std::string& error) {
   std::error_code ec;
   const auto abs = std::filesystem::absolute(path, ec);
-  // Also for a library already open: a key revoked since then refuses a new instance.
-  if (trust_) {
-    if (Status s = trust_->checkLibrary(abs); !s.ok()) {
+  // Under the signature policy the bytes checked are the bytes loaded (PluginLibrary::open
+  // loads a sealed copy of them). Checked also for a library already open: a key revoked
+  // since then refuses a new instance.
+  std::string bytes;
+  std::string key = abs.string();
+  const bool verify = trust_ && trust_->required();
+  if (verify) {
+    std::string identity;
+    if (!readLibrary(abs, bytes, identity, error)) return nullptr;
+    if (Status s = trust_->checkLibrary(abs, bytes); !s.ok()) {
       error = s.message;
       return nullptr;
     }
+    key += '\0' + identity;  // a file replaced since is a new library, not the cached one
   }
   {
     std::lock_guard lock(mu_);
-    if (auto it = libraries_.find(abs); it != libraries_.end()) {
+    if (auto it = libraries_.find(key); it != libraries_.end()) {
       if (auto lib = it->second.lock()) return lib;
     }
   }
-  auto lib = PluginLibrary::open(abs, error);
+  auto lib = PluginLibrary::open(abs, error, verify ? &bytes : nullptr);
   if (lib) {
     std::lock_guard lock(mu_);
-    libraries_[abs] = lib;
+    libraries_[key] = lib;
   }
   return lib;
 }

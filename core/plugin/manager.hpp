@@ -143,7 +143,8 @@ class PluginManager {
   std::mutex lifecycle_mu_;  // serializes add/remove/update/swap
   mutable std::mutex mu_;    // guards the maps below
   std::map<std::string, std::unique_ptr<Entry>> entries_;
-  std::map<std::filesystem::path, std::weak_ptr<PluginLibrary>> libraries_;
+  // By absolute path (and, under the signature policy, the file's identity).
+  std::map<std::string, std::weak_ptr<PluginLibrary>> libraries_;
   std::vector<RetiredLibrary> retired_;
   struct Broken {
     std::string reason;

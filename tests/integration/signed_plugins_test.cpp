@@ -5,12 +5,18 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "admin/tokens.hpp"
+#include "buffer/memory_buffer.hpp"
 #include "package/signing.hpp"
+#include "package/trust_policy.hpp"
+#include "plugin/library.hpp"
+#include "plugin/manager.hpp"
 #include "support/test_support.hpp"
 
 namespace storegate {
@@ -130,6 +136,37 @@ class SignedPlugins : public ::testing::Test {
   int port_ = test::freeLoopbackPort();
   std::unique_ptr<test::Process> daemon_;
 };
+
+TEST_F(SignedPlugins, TheBytesCheckedAreTheBytesLoadedAndNothingElseIsRead) {
+  std::shared_ptr<package::TrustPolicy> trust;
+  ASSERT_TRUE(package::TrustPolicy::make(true, dir_ / "keys", trust).ok());
+  MemoryBuffer scratch;
+  PluginManager manager({}, HostServices{}, scratch, trust);
+  std::string error;
+  auto lib = manager.openLibrary(dir_ / "counter-v0.so", error);
+  ASSERT_TRUE(lib) << error;
+  EXPECT_EQ(lib->info().name, "counter");
+  // What is mapped is the sealed copy of the checked bytes, not whatever the path names now.
+  EXPECT_FALSE(isMapped(dir_ / "counter-v0.so"));
+  EXPECT_NE(test::readFile("/proc/self/maps").find("storegate-plugin:counter-v0.so"),
+            std::string::npos);
+
+  // Rewritten in place (same inode) with the rogue's bytes: refused, and never opened.
+  {
+    std::ofstream out(dir_ / "counter-v0.so", std::ios::binary | std::ios::trunc);
+    out << test::readFile(dir_ / "rogue.so");
+  }
+  EXPECT_FALSE(manager.openLibrary(dir_ / "counter-v0.so", error));
+  EXPECT_NE(error.find("does not match its signed manifest"), std::string::npos) << error;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "rogue-was-loaded"));
+
+  // A FIFO where a library should be: refused at once (no read that blocks the loader).
+  ASSERT_EQ(::mkfifo((dir_ / "fifo.so").c_str(), 0600), 0);
+  EXPECT_FALSE(manager.openLibrary(dir_ / "fifo.so", error));
+  EXPECT_NE(error.find("not a regular file"), std::string::npos) << error;
+  std::string fate;
+  EXPECT_EQ(lib->unload(fate), UnloadOutcome::Unloaded) << fate;
+}
 
 TEST_F(SignedPlugins, NoPathOpensAnUnsignedLibraryWhileThePolicyIsOn) {
   const std::string rogue = "  - {name: rogue, plugin: counter, library: rogue.so}\n";

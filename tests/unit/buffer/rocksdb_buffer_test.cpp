@@ -438,3 +438,131 @@ TEST(SequenceKeys, SortBytewiseInNumericOrder) {
 }
 
 }  // namespace storegate
+
+namespace storegate {
+namespace {
+
+// The newest write-ahead log of a closed database (the one a lost tail would be cut from).
+std::filesystem::path newestWal(const std::filesystem::path& db) {
+  std::filesystem::path newest;
+  for (const auto& f : std::filesystem::directory_iterator(db)) {
+    if (f.path().extension() != ".log") continue;
+    if (newest.empty() || f.path().filename().string() > newest.filename().string())
+      newest = f.path();
+  }
+  return newest;
+}
+
+}  // namespace
+
+TEST_F(RocksBufferTest, TheMarkFollowsWhatWasAcknowledgedAndReservesAhead) {
+  auto b = open();
+  auto e = events(50);
+  ASSERT_TRUE(b->append(e).ok());
+  b->maintain();  // brings the mark up to date when the writer is idle
+  EXPECT_EQ(b->ackedMark().acknowledged, 50u);
+  EXPECT_GE(b->ackedMark().reserved, 100'000u);  // reserved in one step ahead of the writer
+}
+
+TEST_F(RocksBufferTest, ALostLogTailIsRefusedNamingTheMissingSequencesUntilTheLossIsAccepted) {
+  {
+    auto b = open();
+    for (int i = 0; i < 20; ++i) {
+      auto e = events(10, "test.event", 100);
+      ASSERT_TRUE(b->append(e).ok());
+    }
+  }
+  const auto wal = newestWal(dir_ / "buffer");
+  ASSERT_FALSE(wal.empty());
+  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) / 2);
+
+  std::string error;
+  EXPECT_FALSE(RocksBuffer::open(dir_ / "buffer", options_, error));
+  EXPECT_NE(error.find("acknowledged events are missing"), std::string::npos) << error;
+  EXPECT_NE(error.find("..200 were acknowledged"), std::string::npos) << error;
+  EXPECT_NE(error.find("--accept-buffer-loss"), std::string::npos) << error;
+  // Refused again: nothing was changed by the refusal.
+  EXPECT_FALSE(RocksBuffer::open(dir_ / "buffer", options_, error));
+
+  options_.accept_loss = true;
+  uint64_t kept = 0;
+  {
+    auto b = open();
+    ASSERT_TRUE(b);
+    EXPECT_TRUE(b->acceptedLoss());
+    kept = b->readAfter(0, 1000, 1 << 30).size();
+    auto more = events(1);
+    ASSERT_TRUE(b->append(more).ok());
+    EXPECT_GT(more[0].sequence, 200u) << "a number handed out before the loss was reused";
+  }
+  EXPECT_LT(kept, 200u);
+  options_.accept_loss = false;
+  auto b = open();  // accepted once: the next start checks against the new mark and passes
+  ASSERT_TRUE(b);
+  EXPECT_FALSE(b->acceptedLoss());
+}
+
+TEST_F(RocksBufferTest, FlippedBytesInTheLogAreNoticedLikeALostTail) {
+  {
+    auto b = open();
+    for (int i = 0; i < 20; ++i) {
+      auto e = events(10, "test.event", 100);
+      ASSERT_TRUE(b->append(e).ok());
+    }
+  }
+  const auto wal = newestWal(dir_ / "buffer");
+  std::string bytes = test::readFile(wal);
+  ASSERT_GT(bytes.size(), 1000u);
+  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 16; ++i) bytes[i] = char(~bytes[i]);
+  test::writeFile(wal, bytes);
+  std::string error;
+  EXPECT_FALSE(RocksBuffer::open(dir_ / "buffer", options_, error));
+  EXPECT_NE(error.find("acknowledged events are missing"), std::string::npos) << error;
+}
+
+TEST_F(RocksBufferTest, AnUnreadableMarkIsWrittenAnewAndATornSlotFallsBackToTheOther) {
+  {
+    auto b = open();
+    auto e = events(5);
+    ASSERT_TRUE(b->append(e).ok());
+  }
+  const auto mark = dir_ / "buffer" / "ACKNOWLEDGED";
+  // One slot torn (the other holds the last good value): that value is used.
+  std::string bytes = test::readFile(mark);
+  ASSERT_EQ(bytes.size(), 2 * AckedMark::kSlotBytes);
+  const auto a = AckedMark::decodeSlot(std::string_view(bytes).substr(0, 32));
+  const auto c = AckedMark::decodeSlot(std::string_view(bytes).substr(32, 32));
+  ASSERT_TRUE(a && c);
+  const size_t newer = a->acknowledged >= c->acknowledged ? 0 : 32;
+  bytes[newer + 12] = char(~bytes[newer + 12]);
+  test::writeFile(mark, bytes);
+  {
+    auto b = open();
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->stats().last_sequence, 5u);
+    EXPECT_GE(b->ackedMark().acknowledged, 5u);
+  }
+  // Both slots garbage: a warning, and the mark is made again from the log.
+  test::writeFile(mark, std::string(64, '\x7f'));
+  auto b = open();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->ackedMark().acknowledged, 5u);
+  EXPECT_TRUE(AckedMark::decodeSlot(test::readFile(mark).substr(0, 32)));
+}
+
+TEST(AckedMarkSlots, RefuseEveryDamagedOrInconsistentSlot) {
+  const std::string good = AckedMark::encodeSlot({7, 9});
+  ASSERT_EQ(good.size(), AckedMark::kSlotBytes);
+  ASSERT_TRUE(AckedMark::decodeSlot(good));
+  EXPECT_EQ(AckedMark::decodeSlot(good)->acknowledged, 7u);
+  EXPECT_EQ(AckedMark::decodeSlot(good)->reserved, 9u);
+  for (size_t i = 0; i < good.size(); ++i) {
+    std::string bad = good;
+    bad[i] = char(bad[i] ^ 0x01);
+    EXPECT_FALSE(AckedMark::decodeSlot(bad)) << "byte " << i;
+  }
+  EXPECT_FALSE(AckedMark::decodeSlot(good.substr(0, 31)));
+  EXPECT_FALSE(AckedMark::decodeSlot(AckedMark::encodeSlot({9, 7})));  // reserved below acked
+}
+
+}  // namespace storegate
