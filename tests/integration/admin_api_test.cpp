@@ -977,6 +977,21 @@ TEST_F(AdminApi, ARefusedBodyIsNeverReadAsARequestAndNoBodyIsReadBeforeTheToken)
                "Content-Length: 40\r\n\r\n{}"));
     EXPECT_EQ(c.readFor(3s).rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u);
   }
+  // A header name that is not a token (a space before the colon), and a control character
+  // inside a value: both ways a proxy and the gateway could read one request differently.
+  for (const std::string& bad :
+       {std::string("Content-Length : 2\r\n"), std::string("X-Note: a\x01b\r\n"),
+        std::string("X-Note: a\x7f\r\n"), std::string("X(y): 1\r\n")}) {
+    test::RawConnection c(port_);
+    ASSERT_TRUE(c.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n" + bad + "\r\n"));
+    const std::string answer = c.readFor(3s);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << bad << answer;
+  }
+  {
+    test::RawConnection c(port_);  // a tab inside a value is allowed
+    ASSERT_TRUE(c.send("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Note: a\tb\r\n\r\n"));
+    EXPECT_EQ(c.readFor(3s).rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+  }
   // Six uploads announcing 64 MiB without a token allocate nothing.
   const auto rssKb = [&] {
     const std::string st = test::readFile("/proc/" + std::to_string(daemon_->pid()) + "/status");

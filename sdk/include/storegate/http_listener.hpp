@@ -31,6 +31,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/TCPServer.h>
@@ -55,6 +56,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -103,12 +105,37 @@ inline void send(Poco::Net::HTTPServerResponse& resp, int status, const std::str
   if (close) detail::lingerAfterRefusal();
 }
 
+namespace detail {
+// RFC 9110 field names are tokens; values hold no control characters but HTAB. Anything else
+// is how requests are smuggled past a proxy that reads them otherwise ("Content-Length :",
+// a NUL or a lone CR inside a value), so it is refused, not repaired.
+inline bool isToken(const std::string& s) {
+  if (s.empty()) return false;
+  for (const unsigned char c : s) {
+    const bool ok =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+inline bool isCleanValue(const std::string& v) {
+  for (const unsigned char c : v)
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  return true;
+}
+}  // namespace detail
+
 // Why a request's framing is refused, or nullopt when it is acceptable: {status, message}.
 inline std::optional<std::pair<int, std::string>> framingError(
     const Poco::Net::HTTPServerRequest& req) {
   int lengths = 0;
   bool transfer_encoding = false;
   for (auto it = req.begin(); it != req.end(); ++it) {
+    if (!detail::isToken(it->first))
+      return std::pair{400, "a header name is not a token (no spaces or separators)"};
+    if (!detail::isCleanValue(it->second))
+      return std::pair{400, "a header value holds control characters"};
     if (Poco::icompare(it->first, "Content-Length") == 0) {
       ++lengths;
       const std::string& v = it->second;
@@ -134,6 +161,27 @@ using Clock = std::chrono::steady_clock;
 
 enum class Stage { kWaiting, kBody, kWorking, kAnswering, kStreaming };
 
+// The client a connection counts against: an IPv4 address, or an IPv6 /64 (one host is
+// routinely given a whole /64, so per-address caps on full IPv6 addresses cap nothing).
+// An IPv4-mapped IPv6 address counts as its IPv4 address.
+inline std::string addressKey(const Poco::Net::IPAddress& host) {
+  if (host.family() != Poco::Net::IPAddress::IPv6) return host.toString();
+  if (host.isIPv4Mapped()) {
+    const auto* b = static_cast<const unsigned char*>(host.addr());
+    return std::to_string(b[12]) + "." + std::to_string(b[13]) + "." + std::to_string(b[14]) + "." +
+           std::to_string(b[15]);
+  }
+  const auto* b = static_cast<const unsigned char*>(host.addr());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key;
+  for (int i = 0; i < 8; ++i) {
+    key += kHex[b[i] >> 4];
+    key += kHex[b[i] & 0xF];
+    if (i % 2 == 1) key += ':';
+  }
+  return key + ":/64";
+}
+
 struct Entry {
   int fd = -1;  // a dup of the connection's socket: shutdown through it, never reused early
   std::string address;
@@ -158,7 +206,7 @@ class Tracker {
     if (stopping_.load()) return 0;
     std::string address;
     try {
-      address = socket.peerAddress().host().toString();
+      address = addressKey(socket.peerAddress().host());
     } catch (const Poco::Exception&) {
       return 0;  // already gone
     }
