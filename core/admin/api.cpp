@@ -383,11 +383,8 @@ ApiResponse AdminApi::upload(const ApiRequest& req) {
     }
     const std::string& library = elf ? req.body : pkg.library;
     const auto dir = daemon_.configSnapshot().data_dir / "plugins";
-    std::error_code ec;
-    if (std::filesystem::create_directories(dir, ec)) {  // its entry must survive a power cut
-      if (Status d = syncDirectory(dir.parent_path()); !d.ok())
-        return ApiResponse::error(500, "unwritable", d.message);
-    }
+    if (Status d = createDirectoriesDurably(dir); !d.ok())
+      return ApiResponse::error(500, "unwritable", d.message);
     const std::string stem = elf ? r->plugin : r->plugin + "-" + pkg.manifest.version;
     const auto path = dir / (stem + "-" + package::sha256Hex(library).substr(0, 16) + ".so");
     if (!elf) {

@@ -5,10 +5,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/file_io.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
 
 namespace storegate::admin {
+
+using storegate::Status;
 
 void AuditLog::record(const std::string& who, const std::string& role, const std::string& client,
                       const std::string& method, const std::string& path, int status,
@@ -36,15 +39,9 @@ void AuditLog::rotateIfFull() {
   std::error_code ec;
   const auto size = std::filesystem::file_size(file_, ec);
   if (ec || size < max_bytes_) return;
-  const auto numbered = [&](int n) {
-    return std::filesystem::path(file_.string() + "." + std::to_string(n));
-  };
-  std::filesystem::remove(numbered(keep_), ec);
-  for (int n = keep_ - 1; n >= 1; --n) std::filesystem::rename(numbered(n), numbered(n + 1), ec);
-  std::filesystem::rename(file_, numbered(1), ec);
-  if (ec)
+  if (const Status s = rotateNumbered(file_, keep_); !s.ok())
     logError("admin", "cannot rotate the audit log; it keeps growing",
-             {{"file", file_.string()}, {"error", ec.message()}});
+             {{"file", file_.string()}, {"error", s.message}});
 }
 
 }  // namespace storegate::admin

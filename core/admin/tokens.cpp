@@ -1,10 +1,15 @@
 #include "admin/tokens.hpp"
 
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -44,9 +49,16 @@ std::unique_ptr<TokenStore> TokenStore::open(const std::filesystem::path& file, 
   store.file_ = file;
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) {
+    // Made under the lock: two first starts at once make one file, and a file that appeared
+    // meanwhile keeps its tokens (the first admin token is then added beside them).
     const std::string token = newToken();
-    store.entries_.push_back({sha256Hex(token), Role::kAdmin, "initial-admin"});
-    if (!store.save(error)) return nullptr;
+    if (!store.change(
+            [&](std::vector<Entry>& entries, std::string&) {
+              entries.push_back({sha256Hex(token), Role::kAdmin, "initial-admin"});
+              return true;
+            },
+            error))
+      return nullptr;
     if (first_token != nullptr) *first_token = token;
     return owned;
   }
@@ -55,7 +67,10 @@ std::unique_ptr<TokenStore> TokenStore::open(const std::filesystem::path& file, 
             std::to_string(st.st_mode & 0777) + "); run chmod 600 " + file.string();
     return nullptr;
   }
-  if (!readEntries(file, store.entries_, error)) return nullptr;
+  std::vector<Entry> entries;
+  if (!readEntries(file, entries, error)) return nullptr;
+  MutexLock lock(store.mu_);
+  store.entries_ = std::move(entries);
   return owned;
 }
 
@@ -102,38 +117,73 @@ bool TokenStore::reload(std::string& error) {
   }
   std::vector<Entry> entries;
   if (!readEntries(file_, entries, error)) return false;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   entries_ = std::move(entries);
   return true;
 }
 
 std::vector<TokenStore::Listed> TokenStore::list() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<Listed> out;
   for (const Entry& e : entries_) out.push_back({e.name, e.role, e.hash.substr(0, 12)});
   return out;
 }
 
 bool TokenStore::revoke(const std::string& name, std::string& error) {
-  std::lock_guard lock(mu_);
-  const auto before = entries_;
-  std::erase_if(entries_, [&](const Entry& e) { return e.name == name; });
-  if (entries_.size() == before.size()) {
-    error = "no token named '" + name + "'";
+  return change(
+      [&](std::vector<Entry>& entries, std::string& why) {
+        if (std::erase_if(entries, [&](const Entry& e) { return e.name == name; }) > 0) return true;
+        why = "no token named '" + name + "'";
+        return false;
+      },
+      error);
+}
+
+namespace {
+// An exclusive flock on a directory for a scope (on the directory, not the file: the file
+// is replaced by rename, and a lock on the old inode would not exclude a writer of the new).
+class DirectoryLock {
+ public:
+  explicit DirectoryLock(const std::filesystem::path& dir)
+      : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    while (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ~DirectoryLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+  [[nodiscard]] bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+}  // namespace
+
+bool TokenStore::change(const std::function<bool(std::vector<Entry>&, std::string&)>& edit,
+                        std::string& error) {
+  MutexLock lock(mu_);
+  if (Status s = createDirectoriesDurably(file_.parent_path()); !s.ok()) {
+    error = s.message;
     return false;
   }
-  if (!save(error)) {
-    entries_ = before;
+  DirectoryLock file_lock(file_.parent_path());
+  if (!file_lock.held()) {
+    error = "cannot lock " + file_.parent_path().string() + ": " + std::strerror(errno);
     return false;
   }
+  std::vector<Entry> entries = entries_;
+  std::error_code ec;
+  if (std::filesystem::exists(file_, ec) && !readEntries(file_, entries, error)) return false;
+  if (!edit(entries, error) || !save(entries, error)) return false;
+  entries_ = std::move(entries);
   return true;
 }
 
-bool TokenStore::save(std::string& error) const {
-  std::error_code ec;
-  std::filesystem::create_directories(file_.parent_path(), ec);
+bool TokenStore::save(const std::vector<Entry>& entries, std::string& error) const {
   std::string text = "# storegate admin tokens: <sha256 of the token> <role> <name>\n";
-  for (const Entry& e : entries_) text += e.hash + " " + roleName(e.role) + " " + e.name + "\n";
+  for (const Entry& e : entries) text += e.hash + " " + roleName(e.role) + " " + e.name + "\n";
   if (Status s = writeFileDurably(file_, text, 0600); !s.ok()) {
     error = s.message;
     return false;
@@ -148,7 +198,7 @@ std::optional<Principal> TokenStore::check(std::string_view token) const {
 
 std::optional<Principal> TokenStore::checkHash(std::string_view h) const {
   if (h.size() != 64) return std::nullopt;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::optional<Principal> found;
   // Compare against every entry, in constant time per entry, whatever matches.
   for (const Entry& e : entries_) {
@@ -160,12 +210,13 @@ std::optional<Principal> TokenStore::checkHash(std::string_view h) const {
 std::optional<std::string> TokenStore::create(const std::string& name, Role role,
                                               std::string& error) {
   const std::string token = newToken();
-  std::lock_guard lock(mu_);
-  entries_.push_back({sha256Hex(token), role, name});
-  if (!save(error)) {
-    entries_.pop_back();
+  if (!change(
+          [&](std::vector<Entry>& entries, std::string&) {
+            entries.push_back({sha256Hex(token), role, name});
+            return true;
+          },
+          error))
     return std::nullopt;
-  }
   return token;
 }
 

@@ -5,13 +5,14 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "admin/api_types.hpp"
+#include "common/mutex.hpp"
 #include "common/status.hpp"
 
 namespace storegate::admin {
@@ -50,13 +51,18 @@ class TokenStore {
     Role role;
     std::string name;
   };
-  bool save(std::string& error) const;
+  // Applies `edit` to the file's current entries (re-read under an exclusive lock on its
+  // directory, so a storegatectl beside the daemon never loses the other's change), writes
+  // them durably and makes them the ones in force. False with `error` when nothing changed.
+  bool change(const std::function<bool(std::vector<Entry>&, std::string&)>& edit,
+              std::string& error) SG_EXCLUDES(mu_);
+  bool save(const std::vector<Entry>& entries, std::string& error) const;
   static bool readEntries(const std::filesystem::path& file, std::vector<Entry>& out,
                           std::string& error);
 
   std::filesystem::path file_;
-  std::vector<Entry> entries_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
+  std::vector<Entry> entries_ SG_GUARDED_BY(mu_);
 };
 
 }  // namespace storegate::admin

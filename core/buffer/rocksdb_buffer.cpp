@@ -169,10 +169,8 @@ class ForwardedRocksLog final : public rocksdb::Logger {
 }  // namespace
 
 Status RocksBuffer::openDb() {
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
-  if (ec)
-    return Status::failed("cannot create buffer directory " + dir_.string() + ": " + ec.message());
+  if (Status s = createDirectoriesDurably(dir_); !s.ok())
+    return Status::failed("cannot create buffer directory " + dir_.string() + ": " + s.message);
 
   rocksdb::DBOptions db;
   db.create_if_missing = true;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "common/failpoint.hpp"
 
@@ -80,6 +81,44 @@ Status writeFileDurably(const std::filesystem::path& path, const std::string& by
     return s;
   }
   return syncDirectory(path.parent_path());
+}
+
+Status createDirectoriesDurably(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> missing;  // deepest first
+  std::error_code ec;
+  for (auto p = dir.lexically_normal(); !p.empty() && !std::filesystem::exists(p, ec);
+       p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (!std::filesystem::create_directory(*it, ec) && ec)
+      return Status::failed("cannot create " + it->string() + ": " + ec.message());
+    const auto parent = it->has_parent_path() ? it->parent_path() : std::filesystem::path(".");
+    if (Status s = syncDirectory(parent.empty() ? std::filesystem::path(".") : parent); !s.ok())
+      return s;
+  }
+  if (!std::filesystem::is_directory(dir, ec))
+    return Status::failed("cannot create " + dir.string() + ": it exists and is not a directory");
+  return Status::success();
+}
+
+Status rotateNumbered(const std::filesystem::path& path, int keep) {
+  const auto numbered = [&](int n) {
+    return std::filesystem::path(path.string() + "." + std::to_string(n));
+  };
+  std::error_code ec;
+  std::filesystem::remove(numbered(keep), ec);
+  for (int n = keep - 1; n >= 1; --n) {
+    std::filesystem::rename(numbered(n), numbered(n + 1), ec);  // a gap in the numbers is fine
+  }
+  if (keep <= 0) {
+    std::filesystem::remove(path, ec);
+  } else {
+    std::filesystem::rename(path, numbered(1), ec);
+  }
+  if (ec) return Status::failed("cannot rotate " + path.string() + ": " + ec.message());
+  return Status::success();
 }
 
 }  // namespace storegate

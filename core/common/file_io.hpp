@@ -22,6 +22,15 @@ namespace storegate {
 Status writeFileDurably(const std::filesystem::path& path, const std::string& bytes,
                         mode_t mode = 0644);
 
+// Creates `dir` and any missing parents so that they survive a power cut: each directory made
+// is followed by an fsync of its parent (a file written durably into a directory whose own
+// entry was never synced can vanish with it). Existing directories are left as they are.
+Status createDirectoriesDurably(const std::filesystem::path& dir);
+
+// Shifts `path` to `path.1`, `path.1` to `path.2` … up to `path.<keep>` (the oldest is
+// removed): what log rotation does. The status names the first rename that failed.
+Status rotateNumbered(const std::filesystem::path& path, int keep);
+
 // Fsyncs a directory, so that entries created, renamed or removed in it survive a power cut.
 Status syncDirectory(const std::filesystem::path& dir);
 

@@ -1,12 +1,14 @@
 // Formatting and output of structured log records.
 #include "common/log.hpp"
 
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include <chrono>
 #include <cstdio>
 #include <storegate/sdk.hpp>
 
+#include "common/file_io.hpp"
 #include "common/time.hpp"
 
 namespace storegate {
@@ -57,10 +59,18 @@ std::optional<std::string> Logger::configure(const LogOptions& options) {
     syslog_open_ = true;
   }
   while (ring_.size() > options_.ring_size) ring_.pop_front();
+  file_bytes_ = 0;
+  rotates_ = false;
   if (!options.file.empty()) {
     file_ = std::fopen(options.file.c_str(), "a");
     if (file_ == nullptr) {
       return "cannot open log file '" + options.file + "' for appending";
+    }
+    // Only a regular file is rotated: a FIFO or /dev/stdout is somebody else's to manage.
+    struct stat st {};
+    if (::fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) {
+      rotates_ = true;
+      file_bytes_ = static_cast<uint64_t>(st.st_size);
     }
   }
   return std::nullopt;
@@ -159,12 +169,40 @@ void Logger::writeRecord(LogLevel level, std::string_view component, std::string
   std::string line = format(level, component, message, fields, count);
   if (options_.console) std::fprintf(stderr, "%s\n", line.c_str());
   if (file_ != nullptr) {
-    std::fprintf(file_, "%s\n", line.c_str());
-    std::fflush(file_);
+    if (rotates_ && file_bytes_ > 0 && file_bytes_ + line.size() + 1 > options_.max_file_size)
+      rotateLocked();
+    if (file_ != nullptr) {
+      std::fprintf(file_, "%s\n", line.c_str());
+      std::fflush(file_);
+      file_bytes_ += line.size() + 1;
+    }
   }
   if (syslog_open_ && options_.syslog) ::syslog(syslogPriority(level), "%s", line.c_str());
   ring_.push_back(std::move(line));
   if (ring_.size() > options_.ring_size) ring_.pop_front();
+}
+
+void Logger::rotateLocked() {
+  std::fclose(file_);
+  file_ = nullptr;
+  const Status rotated = rotateNumbered(options_.file, options_.keep_files);
+  file_ = std::fopen(options_.file.c_str(), "a");
+  file_bytes_ = 0;
+  if (file_ == nullptr) {
+    std::fprintf(stderr, "storegated: cannot reopen log file '%s' after rotating it\n",
+                 options_.file.c_str());
+    return;
+  }
+  if (!rotated.ok()) {
+    // Not rotated (the rename failed): said once in the file itself, and the file is cut
+    // instead of growing without bound.
+    std::fclose(file_);
+    file_ = std::fopen(options_.file.c_str(), "w");
+    if (file_ != nullptr)
+      std::fprintf(
+          file_, "level=error component=log msg=\"cannot rotate; the log was cut\" error=\"%s\"\n",
+          rotated.message.c_str());
+  }
 }
 
 std::vector<std::string> Logger::recent(size_t max) const {

@@ -27,6 +27,10 @@ struct LogOptions {
   bool json = false;    // JSON lines instead of logfmt
   bool console = true;  // stderr
   std::string file;     // appended to when not empty
+  // The file is rotated when it would pass max_file_size: file → file.1 → … → file.N
+  // (N = keep_files), the oldest removed, so the log never holds more than (N+1) × size.
+  uint64_t max_file_size = 10ull << 20;
+  int keep_files = 3;
   bool syslog = false;  // LOG_DAEMON facility, ident "storegated"
   size_t ring_size = 1000;
 };
@@ -60,12 +64,16 @@ class Logger {
                    const LogField* fields, size_t count);
   std::string format(LogLevel level, std::string_view component, std::string_view message,
                      const LogField* fields, size_t count) const;
+  // Renames the full file away (numbered) and opens a new one. With mu_ held.
+  void rotateLocked();
 
   mutable std::mutex mu_;
   // Read by every log call on every thread without the lock; written by a reload.
   std::atomic<LogLevel> level_{LogLevel::Info};
   LogOptions options_;
   std::FILE* file_ = nullptr;
+  uint64_t file_bytes_ = 0;  // of file_, counted as written
+  bool rotates_ = false;     // file_ is a regular file (not a FIFO or a device)
   bool syslog_open_ = false;
   std::deque<std::string> ring_;
 };

@@ -176,7 +176,8 @@ void readLog(Reader& r, const nlohmann::json& log, LogOptions& out) {
     r.errors().push_back({"log", "must be a mapping"});
     return;
   }
-  r.unknownKeys(log, "log", {"level", "format", "file", "syslog", "console"});
+  r.unknownKeys(log, "log",
+                {"level", "format", "file", "syslog", "console", "max_file_size", "keep_files"});
   const std::string level = r.string(log, "log", "level", "info");
   if (auto l = parseLogLevel(level))
     out.level = *l;
@@ -192,6 +193,12 @@ void readLog(Reader& r, const nlohmann::json& log, LogOptions& out) {
   out.file = file.empty() ? std::string() : r.pathValue(file).string();
   out.syslog = r.boolean(log, "log", "syslog", false);
   out.console = r.boolean(log, "log", "console", true);
+  out.max_file_size = r.size(log, "log", "max_file_size", out.max_file_size);
+  if (out.max_file_size < (64u << 10))
+    r.errors().push_back({"log.max_file_size",
+                          "must be at least 64KiB (a log on flash is rotated "
+                          "at this size; 10MiB is the default)"});
+  out.keep_files = static_cast<int>(r.integer(log, "log", "keep_files", out.keep_files, 1, 20));
 }
 
 // The store id names MQTT topics (stores/{id}/…), files and every event's source: UTF-8 (a

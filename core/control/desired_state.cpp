@@ -162,13 +162,7 @@ Status DesiredStateFile::load(DesiredState& out) const {
 }
 
 Status DesiredStateFile::save(const DesiredState& state) const {
-  std::error_code ec;
-  if (std::filesystem::create_directories(file_.parent_path(), ec)) {
-    // The new directory's own entry must survive a power cut too.
-    if (Status s = syncDirectory(file_.parent_path().parent_path()); !s.ok()) return s;
-  }
-  if (ec)
-    return Status::failed("cannot create " + file_.parent_path().string() + ": " + ec.message());
+  if (Status s = createDirectoriesDurably(file_.parent_path()); !s.ok()) return s;
   return writeFileDurably(
       file_, state.toJson().dump(1, ' ', false, json::error_handler_t::replace) + "\n", 0600);
 }

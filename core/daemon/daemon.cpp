@@ -11,6 +11,7 @@
 
 #include "admin/admin_server.hpp"
 #include "admin/remote.hpp"
+#include "common/file_io.hpp"
 #include "common/log.hpp"
 #include "common/thread_guard.hpp"
 #include "common/time.hpp"
@@ -97,11 +98,9 @@ Daemon::~Daemon() {
 }
 
 Status Daemon::start() {
-  std::error_code ec;
-  std::filesystem::create_directories(config_.data_dir, ec);
-  if (ec) {
+  if (Status s = createDirectoriesDurably(config_.data_dir); !s.ok()) {
     return Status::failed("cannot create data_dir '" + config_.data_dir.string() + "': " +
-                          ec.message() + " (create it, or point data_dir at a writable directory)");
+                          s.message + " (create it, or point data_dir at a writable directory)");
   }
   BufferOptions options = config_.buffer;
   options.store_id = config_.store_id;

@@ -167,8 +167,7 @@ void onFatalSignal(int sig, siginfo_t* info, void* context) {
 }  // namespace
 
 Status install(const std::filesystem::path& journal) {
-  std::error_code ec;
-  std::filesystem::create_directories(journal.parent_path(), ec);
+  if (Status s = createDirectoriesDurably(journal.parent_path()); !s.ok()) return s;
   const int fd = ::open(journal.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0)
     return Status::failed("cannot open " + journal.string() + ": " + std::strerror(errno) +

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -563,6 +565,104 @@ TEST(AckedMarkSlots, RefuseEveryDamagedOrInconsistentSlot) {
   }
   EXPECT_FALSE(AckedMark::decodeSlot(good.substr(0, 31)));
   EXPECT_FALSE(AckedMark::decodeSlot(AckedMark::encodeSlot({9, 7})));  // reserved below acked
+}
+
+}  // namespace storegate
+
+namespace storegate {
+
+// Retention as a property: over random sequences of appends, sinks added to and removed
+// from the config, acknowledgements, internal readers' commits, trims and restarts, every
+// event a configured sink has not acknowledged stays readable, and with no sink configured
+// nothing is ever trimmed.
+TEST_F(RocksBufferTest, RandomChangesRestartsAndFailuresNeverTrimWhatASinkStillNeeds) {
+  options_.quota_bytes = 0;  // drops by quota are their own (reported) loss, not retention
+  for (uint32_t seed = 1; seed <= 5; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    test::TempDir dir;
+    std::mt19937 rng(seed);
+    auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+    const std::vector<std::string> sinks = {"cloud", "archive", "file"};
+    std::set<std::string> configured;
+    std::map<std::string, uint64_t> acked;  // the model's cursors
+    std::map<std::string, uint64_t> floor;  // held from here on (since it was last added)
+    std::vector<uint64_t> appended;
+    bool ever_configured = false;
+    std::string error;
+    auto b = RocksBuffer::open(dir / "buffer", options_, error);
+    ASSERT_TRUE(b) << error;
+    for (int step = 0; step < 250; ++step) {
+      switch (pick(8)) {
+        case 0:
+        case 1: {
+          auto e = events(1 + pick(20));
+          ASSERT_TRUE(b->append(e).ok());
+          for (const auto& ev : e) appended.push_back(ev.sequence);
+          break;
+        }
+        case 2: {  // a sink added to the config (it may fail at once and never acknowledge)
+          const auto& s = sinks[pick(sinks.size())];
+          // Back after a removal: what was trimmed meanwhile is gone by design (a removed
+          // sink holds nothing back); from now on it holds everything again.
+          if (!configured.count(s)) floor[s] = appended.empty() ? 0 : appended.back();
+          configured.insert(s);
+          ever_configured = true;
+          b->registerSink(s);
+          break;
+        }
+        case 3: {  // a sink removed from the config
+          const auto& s = sinks[pick(sinks.size())];
+          configured.erase(s);
+          b->unregisterSink(s);
+          break;
+        }
+        case 4: {  // a configured sink acknowledges a prefix
+          if (configured.empty() || appended.empty()) break;
+          auto it = configured.begin();
+          std::advance(it, static_cast<std::ptrdiff_t>(pick(configured.size())));
+          const uint64_t from = b->cursor(*it);
+          const uint64_t upto = appended.back();
+          if (upto <= from) break;
+          const uint64_t to = from + 1 + pick(upto - from);
+          ASSERT_TRUE(b->commitCursor(*it, to).ok());
+          acked[*it] = to;
+          break;
+        }
+        case 5:  // the core's own reader runs far ahead: it must never hold or release
+          if (!appended.empty()) {
+            ASSERT_TRUE(b->commitCursor("_admin_remote", appended.back()).ok());
+          }
+          break;
+        case 6:
+          b->maintain();
+          break;
+        case 7: {  // a restart: the daemon re-registers what its config names
+          b.reset();
+          b = RocksBuffer::open(dir / "buffer", options_, error);
+          ASSERT_TRUE(b) << error;
+          for (const auto& s : configured) b->registerSink(s);
+          break;
+        }
+      }
+      // The property, after every step.
+      for (const auto& s : configured) {
+        const uint64_t cursor = acked.count(s) ? acked[s] : 0;
+        ASSERT_EQ(b->cursor(s), cursor) << s;
+        const auto got = sequences(b->readAfter(cursor, 1'000'000, 1u << 30));
+        const std::set<uint64_t> have(got.begin(), got.end());
+        for (uint64_t q : appended) {
+          if (q > std::max(cursor, floor[s])) {
+            ASSERT_TRUE(have.count(q)) << "sink " << s << " lost event " << q
+                                       << " it never acknowledged (step " << step << ")";
+          }
+        }
+      }
+      if (!ever_configured) {
+        ASSERT_EQ(b->readAfter(0, 1'000'000, 1u << 30).size(), appended.size())
+            << "trimmed with no sink configured (step " << step << ")";
+      }
+    }
+  }
 }
 
 }  // namespace storegate

@@ -61,3 +61,20 @@ TEST(WriteFileDurably, ConcurrentWritersOfOneFileEachLeaveAWholeFile) {
 
 }  // namespace
 }  // namespace storegate
+
+namespace storegate {
+
+TEST(CreateDirectoriesDurably, MakesEveryMissingLevelAndRefusesAFileInTheWay) {
+  test::TempDir dir;
+  const auto deep = dir / "a" / "b" / "c";
+  ASSERT_TRUE(createDirectoriesDurably(deep).ok());
+  EXPECT_TRUE(std::filesystem::is_directory(deep));
+  EXPECT_TRUE(createDirectoriesDurably(deep).ok()) << "an existing directory is fine";
+  test::writeFile(dir / "file", "x");
+  const Status s = createDirectoriesDurably(dir / "file" / "sub");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message.find((dir / "file").string()), std::string::npos) << s.message;
+  EXPECT_FALSE(createDirectoriesDurably(dir / "file").ok()) << "a file is not a directory";
+}
+
+}  // namespace storegate
