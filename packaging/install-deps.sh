@@ -10,6 +10,7 @@ packages=(
   librocksdb-dev libcpp-httplib-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev
+  libfuse3-dev  # the power-cut filesystem under tests/powercut (mounted as root; skipped otherwise)
   mosquitto mosquitto-clients openssl
   libopencv-dev opencv-data opencv-doc libzxing-dev libmodbus-dev
   binutils clang-14 libclang-rt-14-dev

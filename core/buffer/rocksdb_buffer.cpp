@@ -407,10 +407,17 @@ Status RocksBuffer::append(std::span<Event> events) {
   if (events.empty()) return Status::success();
   if (disk_paused_.load()) {
     backpressure_.fetch_add(1);
-    return Status::error(SG_ERR_BACKPRESSURE,
-                         "ingest paused: the disk holding " + dir_.string() + " has " +
-                             std::to_string(last_free_bytes_.load()) + " bytes free, below " +
-                             std::to_string(options_.disk_min_free_bytes) + "; retry later");
+    // Name the cause that paused it: a failed write (I/O error or a full disk meeting
+    // RocksDB first) is not the free-space watermark.
+    const std::string why =
+        write_failed_.load()
+            ? "a write to " + dir_.string() +
+                  " failed (the disk reported an I/O error or no space); ingest resumes once "
+                  "it takes writes again"
+            : "the disk holding " + dir_.string() + " has " +
+                  std::to_string(last_free_bytes_.load()) + " bytes free, below " +
+                  std::to_string(options_.disk_min_free_bytes);
+    return Status::error(SG_ERR_BACKPRESSURE, "ingest paused: " + why + "; retry later");
   }
   Request r(events);
   // Encoding happens here, on the caller's thread, in parallel; the one writer thread
