@@ -162,6 +162,11 @@ int run(const std::filesystem::path& config_path, bool accept_buffer_loss) {
   const auto tick = watchdog.count() > 0
                         ? std::min<std::chrono::microseconds>(watchdog / 2, std::chrono::seconds(5))
                         : std::chrono::microseconds(std::chrono::seconds(5));
+  // A commit that takes longer than the whole watchdog interval (at most 20 s) is a hung
+  // disk by the operator's own measure.
+  const auto writer_limit = std::chrono::duration_cast<std::chrono::milliseconds>(
+      watchdog.count() > 0 ? std::min<std::chrono::microseconds>(watchdog, std::chrono::seconds(20))
+                           : std::chrono::microseconds(std::chrono::seconds(20)));
   auto next_stats = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   bool watchdog_warned = false;
   for (;;) {
@@ -174,8 +179,9 @@ int run(const std::filesystem::path& config_path, bool accept_buffer_loss) {
         // Pinged only while the buffer's writer and the control executor make progress: a
         // hung disk or a hung change stops the pings, and systemd restarts the daemon.
         std::string why;
-        if (daemon.makingProgress(why)) {
+        if (daemon.makingProgress(writer_limit, why)) {
           storegate::sdNotify("WATCHDOG=1");
+          if (watchdog_warned) storegate::logInfo("daemon", "pinging the watchdog again");
           watchdog_warned = false;
         } else if (!watchdog_warned) {
           storegate::logError("daemon", "not pinging the watchdog", {{"why", why}});

@@ -1084,11 +1084,17 @@ void RocksBuffer::watchDisk() {
     if (!s.ok() && !s.IsNotSupported()) {
       uint64_t suppressed = 0;
       if (resume_warnings_.allow(suppressed))
-        logError("buffer", "disk has space again but the database cannot resume yet",
+        logError("buffer",
+                 s.IsNoSpace() ? "disk has space again but the database cannot resume yet"
+                               : "the database cannot take writes again after a failed write",
                  {{"error", s.ToString()},
                   {"free_bytes", std::to_string(free)},
                   {"not_logged_since_last", std::to_string(suppressed)},
-                  {"what_to_do", "it retries every tick; free more space on " + dir_.string()}});
+                  {"what_to_do", s.IsNoSpace()
+                                     ? "it retries every tick; free more space on " + dir_.string()
+                                     : "the disk reported an I/O error: restart "
+                                       "storegated (its log is replayed), and check "
+                                       "the disk (dmesg) if it recurs"}});
       return;
     }
     write_failed_.store(false);

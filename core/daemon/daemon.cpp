@@ -329,12 +329,11 @@ void Daemon::reloadSecrets() {
   if (admin_) admin_->reloadTokens();
 }
 
-bool Daemon::makingProgress(std::string& why) const {
+bool Daemon::makingProgress(std::chrono::milliseconds writer_limit, std::string& why) const {
   // Generous bounds: a group commit is milliseconds and a change seconds (stop deadlines);
   // past these something is hung, and a restart is the way out.
-  constexpr auto kWriterLimit = std::chrono::seconds(20);
   constexpr auto kControlLimit = std::chrono::seconds(600);  // a whole config of restarts
-  if (rocks_ && rocks_->writerBusyFor() > kWriterLimit) {
+  if (rocks_ && rocks_->writerBusyFor() > writer_limit) {
     why = "the buffer's writer has been in one commit for " +
           std::to_string(rocks_->writerBusyFor().count()) + " ms";
     return false;

@@ -51,9 +51,10 @@ class Daemon {
   [[nodiscard]] control::ControlPlane& control() { return *control_; }
   // Re-reads what SIGHUP refreshes besides the config: trusted keys and admin tokens.
   void reloadSecrets();
-  // For the systemd watchdog: false when the buffer's writer or the control executor has
-  // been stuck in one step for too long (then the daemon stops pinging and is restarted).
-  [[nodiscard]] bool makingProgress(std::string& why) const;
+  // For the systemd watchdog: false when the buffer's writer has been in one commit for
+  // longer than `writer_limit`, or the control executor in one change for ten minutes (then
+  // the daemon stops pinging and is restarted).
+  [[nodiscard]] bool makingProgress(std::chrono::milliseconds writer_limit, std::string& why) const;
   // Stops sources, lets sinks drain briefly, stops sinks.
   void stop();
 

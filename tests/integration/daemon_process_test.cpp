@@ -328,39 +328,19 @@ namespace storegate {
 TEST_F(Daemon, TellsSystemdItIsReadyPingsTheWatchdogAndSaysWhenItStops) {
   using namespace std::chrono_literals;
   const auto socket_path = dir_ / "notify";
-  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  timeval tv{0, 200'000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  test::NotifySocket systemd(socket_path);
   const auto config = writeConfig("hi", "admin: {enabled: false}\n");
   test::Process d(test::storegatedPath(), {"--config", config.string()}, dir_ / "out.log",
                   {"NOTIFY_SOCKET=" + socket_path.string(), "WATCHDOG_USEC=400000"});
-  std::vector<std::string> got;
-  const auto receive_until = [&](const std::string& want, std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      char buf[256];
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) continue;
-      got.emplace_back(buf, static_cast<size_t>(n));
-      if (got.back().find(want) != std::string::npos) return true;
-    }
-    return false;
-  };
-  ASSERT_TRUE(receive_until("READY=1", 15s)) << d.output();
+  ASSERT_TRUE(systemd.receiveUntil("READY=1", 15s)) << d.output();
   const auto ready_at = std::chrono::steady_clock::now();
-  ASSERT_TRUE(receive_until("WATCHDOG=1", 2s));
-  ASSERT_TRUE(receive_until("WATCHDOG=1", 2s));
+  ASSERT_TRUE(systemd.receiveUntil("WATCHDOG=1", 2s));
+  ASSERT_TRUE(systemd.receiveUntil("WATCHDOG=1", 2s));
   // Two pings at about 200 ms apart (half of 400 ms), not one a minute.
   EXPECT_LT(std::chrono::steady_clock::now() - ready_at, 1500ms);
   d.signal(SIGTERM);
-  EXPECT_TRUE(receive_until("STOPPING=1", 10s));
+  EXPECT_TRUE(systemd.receiveUntil("STOPPING=1", 10s));
   EXPECT_EQ(d.wait(), 0);
-  ::close(fd);
 }
 
 }  // namespace storegate

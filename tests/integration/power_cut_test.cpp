@@ -21,6 +21,7 @@
 
 #include "buffer/rocksdb_buffer.hpp"
 #include "common/file_io.hpp"
+#include "common/metrics.hpp"
 #include "integration/crash_lab.hpp"
 
 namespace storegate {
@@ -63,7 +64,8 @@ class PowerCut : public test::CrashLab {
 
   void TearDown() override {
     if (!fs_) return;
-    fs_->signal(SIGTERM);  // fuse_main unmounts on SIGTERM
+    fs_->signal(SIGRTMIN + 1);  // a frozen disk would hold the unmount
+    fs_->signal(SIGTERM);       // fuse_main unmounts on SIGTERM
     fs_->wait(10s);
     ::umount2(mnt_.c_str(), MNT_DETACH);  // only if the filesystem process died without it
   }
@@ -83,6 +85,23 @@ class PowerCut : public test::CrashLab {
     ASSERT_TRUE(test::waitUntil([&] { return fs_->output().find(want) != std::string::npos; }, 5s))
         << fs_->output();
   }
+
+  // A disk that hangs (every call waits), one whose syncs fail while writes land, and back.
+  void freeze() { switchDisk(SIGRTMIN, "frozen\n"); }
+  void failSyncs() { switchDisk(SIGRTMIN + 2, "syncs failing\n"); }
+  void normal() { switchDisk(SIGRTMIN + 1, "normal\n"); }
+  void switchDisk(int sig, const std::string& line) {
+    const auto count = [&] {
+      const std::string out = fs_->output();
+      size_t n = 0;
+      for (size_t at = out.find(line); at != std::string::npos; at = out.find(line, at + 1)) ++n;
+      return n;
+    };
+    const size_t before = count();
+    fs_->signal(sig);
+    ASSERT_TRUE(test::waitUntil([&] { return count() > before; }, 5s)) << fs_->output();
+  }
+  std::string log() { return test::readFile(dir_ / "daemon.log"); }
 
   httplib::Client client() const {
     httplib::Client c("127.0.0.1", port_);
@@ -159,6 +178,105 @@ TEST_F(PowerCut, AWriteThatFailsIsRefusedAsOneAndTheBufferReopensWithWhatWasSync
   ASSERT_TRUE(b) << error;
   EXPECT_EQ(b->stats().last_sequence, acknowledged.back().sequence);
   EXPECT_EQ(b->readAfter(0, 100, 1 << 20).size(), acknowledged.size());
+}
+
+TEST_F(PowerCut, ABatchModeSyncThatFailsIsCountedAndNeverTakenForDurability) {
+  BufferOptions options;
+  options.durability = Durability::Batch;
+  options.batch_sync_interval = std::chrono::milliseconds(100);  // its own thread syncs
+  options.disk_min_free_bytes = 0;
+  options.disk_resume_free_bytes = 0;
+  options.store_id = "store-1";
+  const auto syncFailures = [](RocksBuffer& b) {
+    MetricWriter w;
+    b.collect(w);
+    const std::string text = w.text();
+    const std::string name = "\nstoregate_buffer_wal_sync_failures_total ";
+    const size_t at = text.find(name);
+    return at == std::string::npos ? -1 : std::stoi(text.substr(at + name.size()));
+  };
+  const auto events = [](size_t n) {
+    std::vector<Event> out(n);
+    for (auto& e : out) {
+      e.type = "test.event";
+      e.data = "{}";
+    }
+    return out;
+  };
+  std::string error;
+  auto b = RocksBuffer::open(mnt_ / "buffer", options, error);
+  ASSERT_TRUE(b) << error;
+  auto first = events(10);
+  ASSERT_OK(b->append(first));
+  ASSERT_TRUE(test::waitUntil([&] { return b->ackedMark().acknowledged == 10; }, 5s));
+  EXPECT_EQ(syncFailures(*b), 0);
+
+  failSyncs();
+  auto second = events(5);
+  ASSERT_OK(b->append(second));  // batch mode: written, durable at the next good sync
+  ASSERT_TRUE(test::waitUntil([&] { return syncFailures(*b) >= 1; }, 5s))
+      << "a failed sync is counted";
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(b->ackedMark().acknowledged, 10u) << "and never taken for durability";
+
+  // RocksDB does not take writes again in process after a failed log sync; a restart
+  // (systemd's, or an operator's) recovers everything the log holds.
+  normal();
+  b.reset();
+  b = RocksBuffer::open(mnt_ / "buffer", options, error);
+  ASSERT_TRUE(b) << error;
+  EXPECT_EQ(b->stats().last_sequence, 15u);
+  auto third = events(1);
+  EXPECT_TRUE(b->append(third).ok());
+}
+
+TEST_F(PowerCut, AHungDiskStopsTheWatchdogPingsUntilItAnswersAgain) {
+  writeConfig("admin: {enabled: false}\n");
+  const auto socket_path = dir_ / "notify";
+  test::NotifySocket systemd(socket_path);
+  test::Process d(test::storegatedPath(), {"--config", config_.string()}, dir_ / "stderr.log",
+                  {"NOTIFY_SOCKET=" + socket_path.string(), "WATCHDOG_USEC=1000000"});
+  ASSERT_TRUE(systemd.receiveUntil("READY=1", 20s)) << d.output();
+  ASSERT_TRUE(systemd.receiveUntil("WATCHDOG=1", 3s));
+  freeze();
+  // The writer hangs in its commit; past the watchdog interval the pings stop.
+  ASSERT_TRUE(test::waitUntil(
+      [&] { return log().find("not pinging the watchdog") != std::string::npos; }, 10s))
+      << log();
+  EXPECT_NE(log().find("the buffer's writer has been in one commit"), std::string::npos);
+  systemd.countFor("WATCHDOG=1", 300ms);  // pings sent before the line was written
+  EXPECT_EQ(systemd.countFor("WATCHDOG=1", 2s), 0) << "pinged while the disk hung";
+  EXPECT_TRUE(d.running());
+  normal();
+  EXPECT_TRUE(systemd.receiveUntil("WATCHDOG=1", 10s)) << "no ping after the disk answered";
+  EXPECT_TRUE(test::waitUntil(
+      [&] { return log().find("pinging the watchdog again") != std::string::npos; }, 5s));
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(20s), 0) << d.output();
+}
+
+TEST_F(PowerCut, FailingCursorCommitsBackOffInsteadOfResendingInAHotLoop) {
+  writeConfig("admin: {enabled: false}\n");
+  auto d = start();
+  ASSERT_TRUE(test::waitUntil([&] { return delivered().size() > 500; }, 20s)) << d->output();
+  // The disk fails every call: ingest stops and the sink's cursor cannot move, while what it
+  // read is still in memory. What it delivered goes again only after a growing backoff
+  // (100 ms, 200 ms, 400 ms ...), not in a hot loop.
+  cut();
+  ASSERT_TRUE(test::waitUntil(
+      [&] { return log().find("cannot advance cursor") != std::string::npos; }, 10s))
+      << log();
+  const size_t before = delivered().size();
+  std::this_thread::sleep_for(3s);
+  const size_t resent = delivered().size() - before;
+  EXPECT_LE(resent, size_t(8 * kSinkBatch)) << "a hot resend loop";
+  EXPECT_TRUE(d->running());
+  d->signal(SIGKILL);
+  EXPECT_EQ(d->wait(20s), -SIGKILL);
+  powerBack();
+  const size_t all_resent = delivered().size() - before + kSinkBatch;
+  drainAndStop();
+  verify(2, all_resent);
 }
 
 TEST_F(PowerCut, CutAtRandomMomentsLosesNoAcknowledgedEventTokenConfigOrBuild) {

@@ -4,11 +4,15 @@
 // unlinks) by fsync of that directory. SIGUSR1 cuts the power: what was not synced is thrown
 // away and every call fails with EIO until SIGUSR2 brings the power back. `kill -9` leaves the
 // page cache intact; this does not, so it shows what a router loses when the plug is pulled.
+// SIGRTMIN freezes the disk (every call waits, as on a dying SD card); SIGRTMIN+2 makes every
+// fsync fail with EIO while writes still land (a disk reporting write-back errors);
+// SIGRTMIN+1 ends both.
 //
 //   storegate-power-cut-fs MOUNTPOINT
 //
 // Runs in the foreground until SIGTERM (unmounts). Prints one line per event on stdout:
-// "mounted", "cut N unsynced_files=F unsynced_dirs=D", "up N". Root mounts directly; anyone
+// "mounted", "cut N unsynced_files=F unsynced_dirs=D", "up N", "frozen", "syncs failing",
+// "normal". Root mounts directly; anyone
 // else needs fusermount3.
 #define FUSE_USE_VERSION 35
 #include <fuse.h>
@@ -18,6 +22,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -81,6 +86,9 @@ struct Handle {
 Mutex g_mu;
 std::shared_ptr<Node> g_root SG_GUARDED_BY(g_mu);
 bool g_down SG_GUARDED_BY(g_mu) = false;
+bool g_frozen SG_GUARDED_BY(g_mu) = false;
+bool g_syncs_fail SG_GUARDED_BY(g_mu) = false;
+std::condition_variable_any g_thawed;
 uint64_t g_cuts SG_GUARDED_BY(g_mu) = 0;
 std::map<uint64_t, Handle> g_handles SG_GUARDED_BY(g_mu);
 uint64_t g_next_handle SG_GUARDED_BY(g_mu) = 1;
@@ -154,9 +162,16 @@ uint64_t addHandle(std::shared_ptr<Node> node, int flags) SG_REQUIRES(g_mu) {
   return h;
 }
 
-// Every call but release starts here: after a cut, the disk is gone until the power is back.
+// Holds a call while the disk is frozen (the wait releases and retakes g_mu).
+void waitWhileFrozen() SG_REQUIRES(g_mu) SG_NO_THREAD_SAFETY_ANALYSIS {
+  g_thawed.wait(g_mu, [] { return !g_frozen; });
+}
+
+// Every call but release starts here: a frozen disk holds it; after a cut, the disk is gone
+// until the power is back.
 #define POWERED()        \
   MutexLock lock_(g_mu); \
+  waitWhileFrozen();     \
   if (g_down) return -EIO
 
 void fillStat(const Node& n, struct stat* st) {
@@ -471,6 +486,7 @@ int fsRelease(const char*, fuse_file_info* fi) {
 
 int fsFsync(const char* path, int, fuse_file_info* fi) {
   POWERED();
+  if (g_syncs_fail) return -EIO;
   int err = 0;
   auto n = nodeFor(path, fi, err);
   if (!n) return -err;
@@ -490,6 +506,7 @@ int fsOpendir(const char* path, fuse_file_info* fi) {
 
 int fsFsyncdir(const char* path, int, fuse_file_info* fi) {
   POWERED();
+  if (g_syncs_fail) return -EIO;
   int err = 0;
   auto n = nodeFor(path, fi, err);
   if (!n) return -err;
@@ -522,6 +539,11 @@ void revert(Node& n, std::set<Node*>& seen) {
 }
 
 void powerControl(sigset_t signals) {
+  // SIGTERM and the like must reach a FUSE thread (it ends the loop), never this one.
+  sigset_t others;
+  sigemptyset(&others);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&others, sig);
+  pthread_sigmask(SIG_BLOCK, &others, nullptr);
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
@@ -540,6 +562,17 @@ void powerControl(sigset_t signals) {
     } else if (sig == SIGUSR2 && g_down) {
       g_down = false;
       std::printf("up %llu\n", static_cast<unsigned long long>(g_cuts));
+    } else if (sig == SIGRTMIN && !g_frozen) {
+      g_frozen = true;
+      std::printf("frozen\n");
+    } else if (sig == SIGRTMIN + 2 && !g_syncs_fail) {
+      g_syncs_fail = true;
+      std::printf("syncs failing\n");
+    } else if (sig == SIGRTMIN + 1 && (g_frozen || g_syncs_fail)) {
+      g_frozen = false;
+      g_syncs_fail = false;
+      g_thawed.notify_all();
+      std::printf("normal\n");
     }
     std::fflush(stdout);
   }
@@ -565,6 +598,9 @@ int main(int argc, char** argv) {
   sigemptyset(&power);
   sigaddset(&power, SIGUSR1);
   sigaddset(&power, SIGUSR2);
+  sigaddset(&power, SIGRTMIN);
+  sigaddset(&power, SIGRTMIN + 1);
+  sigaddset(&power, SIGRTMIN + 2);
   pthread_sigmask(SIG_BLOCK, &power, nullptr);
   std::thread(powerControl, power).detach();
 
@@ -597,6 +633,6 @@ int main(int argc, char** argv) {
   ops.fsyncdir = fsFsyncdir;
 
   std::vector<char*> args = {argv[0], const_cast<char*>("-f"), const_cast<char*>("-o"),
-                             const_cast<char*>("fsname=storegate-power-cut,max_threads=8"), argv[1]};
+                             const_cast<char*>("fsname=storegate-power-cut"), argv[1]};
   return fuse_main(static_cast<int>(args.size()), args.data(), &ops, nullptr);
 }

@@ -6,10 +6,12 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -152,6 +154,46 @@ std::pair<int, std::string> runProgram(const std::filesystem::path& program,
   std::error_code ec;
   std::filesystem::remove(out, ec);
   return {code, output};
+}
+
+NotifySocket::NotifySocket(const std::filesystem::path& path) {
+  fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.string().size() >= sizeof addr.sun_path) throw std::runtime_error("path too long");
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error("bind " + path.string() + ": " + std::strerror(errno));
+  timeval tv{0, 100'000};  // receive waits are short so deadlines hold
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+NotifySocket::~NotifySocket() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool NotifySocket::receiveUntil(const std::string& want, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    char buf[512];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) continue;
+    received.emplace_back(buf, static_cast<size_t>(n));
+    if (received.back().find(want) != std::string::npos) return true;
+  }
+  return false;
+}
+
+int NotifySocket::countFor(const std::string& want, std::chrono::milliseconds window) {
+  const auto end = std::chrono::steady_clock::now() + window;
+  int seen = 0;
+  for (auto left = window; left.count() > 0;
+       left = std::chrono::duration_cast<std::chrono::milliseconds>(
+           end - std::chrono::steady_clock::now())) {
+    if (receiveUntil(want, left)) ++seen;
+  }
+  return seen;
 }
 
 int freeLoopbackPort() {

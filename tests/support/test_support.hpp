@@ -80,6 +80,24 @@ std::pair<int, std::string> runProgram(
 
 constexpr int kTimedOut = -1000;
 
+// systemd's side of the notify protocol: a datagram socket bound at `path`, for a child
+// started with NOTIFY_SOCKET=path. Closed by the destructor.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::filesystem::path& path);
+  ~NotifySocket();
+  NotifySocket(const NotifySocket&) = delete;
+  NotifySocket& operator=(const NotifySocket&) = delete;
+  // Receives until a message containing `want` arrives (true) or `limit` passes (false).
+  bool receiveUntil(const std::string& want, std::chrono::milliseconds limit);
+  // How many messages containing `want` arrive within `window`.
+  int countFor(const std::string& want, std::chrono::milliseconds window);
+  std::vector<std::string> received;  // every message so far, in order
+
+ private:
+  int fd_ = -1;
+};
+
 // A TCP port on 127.0.0.1 that was free a moment ago (bound, read, released).
 int freeLoopbackPort();
 
