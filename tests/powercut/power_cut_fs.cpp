@@ -349,33 +349,29 @@ int fsFallocate(const char*, int mode, off_t off, off_t len, fuse_file_info* fi)
   return 0;
 }
 
-int fsUnlink(const char* path) {
-  POWERED();
+// unlink and rmdir: the entry goes now; whether it stays gone is up to the directory's fsync.
+int removeEntry(const char* path, bool dir) SG_REQUIRES(g_mu) {
   int err = 0;
   std::string name;
   auto parent = parentOf(path, name, err);
   if (!parent) return -err;
   auto it = parent->entries.find(name);
   if (it == parent->entries.end()) return -ENOENT;
-  if (it->second->dir) return -EISDIR;
+  if (it->second->dir != dir) return dir ? -ENOTDIR : -EISDIR;
+  if (dir && !it->second->entries.empty()) return -ENOTEMPTY;
   parent->entries.erase(it);
   parent->touch();
   return 0;
 }
 
+int fsUnlink(const char* path) {
+  POWERED();
+  return removeEntry(path, false);
+}
+
 int fsRmdir(const char* path) {
   POWERED();
-  int err = 0;
-  std::string name;
-  auto parent = parentOf(path, name, err);
-  if (!parent) return -err;
-  auto it = parent->entries.find(name);
-  if (it == parent->entries.end()) return -ENOENT;
-  if (!it->second->dir) return -ENOTDIR;
-  if (!it->second->entries.empty()) return -ENOTEMPTY;
-  parent->entries.erase(it);
-  parent->touch();
-  return 0;
+  return removeEntry(path, true);
 }
 
 int fsRename(const char* from, const char* to, unsigned int flags) {
