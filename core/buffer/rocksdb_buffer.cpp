@@ -473,7 +473,11 @@ void RocksBuffer::writerLoop() {
     if (options_.durability == Durability::Sync &&
         std::chrono::steady_clock::now() - last_mark_write_ >= std::chrono::milliseconds(100)) {
       last_mark_write_ = std::chrono::steady_clock::now();
+      // Counted as busy too: a disk that hangs in the mark's fdatasync must stop the
+      // watchdog as one that hangs in a commit does.
+      writer_busy_since_ns_.store(last_mark_write_.time_since_epoch().count() | 1);
       advanceMark(durable_.load());
+      writer_busy_since_ns_.store(0);
     }
   }
 }
