@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/status.hpp"
+
 namespace storegate {
 namespace {
 
@@ -46,7 +48,7 @@ void failpointHit(std::string_view name) {
   if (name != a.name) return;
   if (a.hits.fetch_add(1) + 1 == a.after) {
     static const char msg[] = "storegated: failpoint reached, killing self\n";
-    (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+    ignoreResult(::write(STDERR_FILENO, msg, sizeof msg - 1), "the kill follows either way");
     ::kill(::getpid(), SIGKILL);
   }
 }

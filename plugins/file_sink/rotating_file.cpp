@@ -40,7 +40,7 @@ void RotatingFile::rotate() {
   for (int i = max_files_ - 1; i >= 1; --i) {
     const std::string from = path_ + "." + std::to_string(i);
     const std::string to = path_ + "." + std::to_string(i + 1);
-    (void)std::rename(from.c_str(), to.c_str());  // a missing older file is fine
+    sdk::ignore(std::rename(from.c_str(), to.c_str()), "a missing older file is fine");
   }
   if (max_files_ >= 1 && std::rename(path_.c_str(), (path_ + ".1").c_str()) != 0 &&
       errno != ENOENT) {

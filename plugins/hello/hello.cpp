@@ -62,7 +62,8 @@ void Hello::run() {
     if (status == SG_OK) {
       failures_in_a_row_ = 0;
       ++next;
-      (void)host().statePut("next", std::to_string(next));
+      sdk::ignore(host().statePut("next", std::to_string(next)),
+                  "a lost counter only repeats greeting numbers after a restart");
     } else {
       ++failures_in_a_row_;
     }

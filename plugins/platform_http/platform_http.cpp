@@ -305,7 +305,9 @@ void PlatformHttp::pullOne(const Endpoint& e, const std::string& what) {
   if (!events.empty() && host().emitBatch(events) != SG_OK)
     throw sdk::Error("cannot store the pulled " + what + " (buffer full?)");
   // Only once the content is durable does the ETag move: a crash in between pulls again.
-  if (res->has_header("ETag")) (void)host().statePut(etag_key, res->get_header_value("ETag"));
+  if (res->has_header("ETag"))
+    sdk::ignore(host().statePut(etag_key, res->get_header_value("ETag")),
+                "without the ETag the next poll fetches the whole document again");
   host().counterAdd(what + "_updates");
 }
 

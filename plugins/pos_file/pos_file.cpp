@@ -156,7 +156,9 @@ PosFile::Outcome PosFile::process(const fs::path& file, const std::string& ident
     // BACKPRESSURE or CLOSED: the file stays, progress is kept.
     if (host().emitBatch(events) != SG_OK) return Outcome::Later;
     next = end;
-    (void)host().statePut("progress", nlohmann::json({{"file", identity}, {"next", next}}).dump());
+    sdk::ignore(
+        host().statePut("progress", nlohmann::json({{"file", identity}, {"next", next}}).dump()),
+        "without progress a restart re-reads the file and dedup keys drop the repeats");
     host().counterAdd("receipts_emitted", static_cast<double>(events.size()));
   }
   if (!parsed.rejected.empty()) {
@@ -181,9 +183,10 @@ void PosFile::quarantineWhole(const fs::path& file, const std::string& reason) {
 }
 
 void PosFile::finish(const fs::path& file, const std::string& identity) {
-  (void)host().stateDelete("progress");
+  sdk::ignore(host().stateDelete("progress"), "a stale progress entry names a file already done");
   if (settings_.keep) {
-    (void)host().statePut("done:" + identity, "1");
+    sdk::ignore(host().statePut("done:" + identity, "1"),
+                "an unmarked file is read again and dedup keys drop the repeats");
   } else if (fs::exists(file)) {
     std::error_code ec;
     fs::rename(file, freeName(settings_.done_dir, file.filename().string()), ec);

@@ -187,7 +187,8 @@ bool PosSql::poll() {
                parsed.rejected);
   }
   cursor_ = ids[take - 1];
-  (void)host().statePut("cursor", std::to_string(cursor_));
+  sdk::ignore(host().statePut("cursor", std::to_string(cursor_)),
+              "an older cursor re-reads rows and dedup keys drop the repeats");
   return n == settings_.batch;
 }
 

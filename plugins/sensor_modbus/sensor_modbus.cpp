@@ -78,7 +78,8 @@ class DevicePoller {
     json data{{"sensor", spec_.name}, {"state", state}, {"direction", "offline"}};
     if (!reason.empty()) data["reason"] = reason;
     e.data = data.dump();
-    (void)host_.emit(e);
+    sdk::ignore(host_.emit(e),
+                "a refused alert is still counted in poll_failures and the failure is logged");
   }
 
   void connect() {
@@ -108,8 +109,9 @@ class DevicePoller {
         case RegisterSpec::Type::kCoil:
         case RegisterSpec::Type::kDiscrete: {
           uint8_t bit = 0;
-          n = r.type == RegisterSpec::Type::kCoil ? modbus_read_bits(ctx_, r.address, 1, &bit)
-                                                  : modbus_read_input_bits(ctx_, r.address, 1, &bit);
+          n = r.type == RegisterSpec::Type::kCoil
+                  ? modbus_read_bits(ctx_, r.address, 1, &bit)
+                  : modbus_read_input_bits(ctx_, r.address, 1, &bit);
           words[0] = bit;
           break;
         }
@@ -133,7 +135,8 @@ class DevicePoller {
     if (state_ == State::kOffline) alert("cleared", "");
     state_ = State::kOnline;
     const sg_status s = host_.emitBatch(readings);
-    if (s != SG_OK) throw sdk::Error(where() + ": readings not stored (status " + std::to_string(s) + ")");
+    if (s != SG_OK)
+      throw sdk::Error(where() + ": readings not stored (status " + std::to_string(s) + ")");
     host_.counterAdd("readings", static_cast<double>(readings.size()));
   }
 

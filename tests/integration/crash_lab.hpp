@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,6 +21,7 @@ namespace storegate::test {
 class CrashLab : public ::testing::Test {
  protected:
   static constexpr int kSinkBatch = 50;
+  static constexpr int kSinkFiles = 1000;  // file_sink's max_files: none is ever dropped
 
   TempDir dir_;
   std::filesystem::path config_ = dir_ / "storegate.yaml";
@@ -46,8 +46,8 @@ class CrashLab : public ::testing::Test {
                   "    delivery: {max_events: " +
                   std::to_string(kSinkBatch) +
                   "}\n"
-                  "    config: {path: out.jsonl}\n" +
-                  plugins);
+                  "    config: {path: out.jsonl, max_file_size: 4MiB, max_files: " +
+                  std::to_string(kSinkFiles) + "}\n" + plugins);
   }
 
   std::unique_ptr<Process> start(const std::vector<std::string>& env = {}) {
@@ -64,15 +64,27 @@ class CrashLab : public ::testing::Test {
     return out;
   }
 
-  // Every "seq":N the sink wrote, in file order. A line torn by the kill still shows its
-  // number or loses it; either way the event is redelivered after restart.
+  // Every "seq":N the sink wrote, in delivery order: the rotated files oldest first, then
+  // out.jsonl (a long run passes file_sink's max_file_size). A line torn by the kill still
+  // shows its number or loses it; either way the event is redelivered after restart.
   std::vector<uint64_t> delivered() {
-    static const std::regex seq("\"seq\":([0-9]+)");
-    const std::string text = readFile(dir_ / "out.jsonl");
+    std::vector<std::filesystem::path> files;
+    for (int i = kSinkFiles; i >= 1; --i)
+      files.push_back(dir_ / ("out.jsonl." + std::to_string(i)));
+    files.push_back(dir_ / "out.jsonl");
+    static constexpr std::string_view kKey = "\"seq\":";
     std::vector<uint64_t> out;
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), seq);
-         it != std::sregex_iterator(); ++it) {
-      out.push_back(std::stoull((*it)[1].str()));
+    for (const auto& file : files) {
+      if (!std::filesystem::exists(file)) continue;
+      const std::string text = readFile(file);
+      for (size_t at = text.find(kKey); at != std::string::npos; at = text.find(kKey, at)) {
+        at += kKey.size();
+        const size_t digits = at;
+        uint64_t n = 0;
+        for (; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at)
+          n = n * 10 + uint64_t(text[at] - '0');
+        if (at > digits) out.push_back(n);
+      }
     }
     return out;
   }

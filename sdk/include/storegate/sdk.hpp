@@ -45,6 +45,14 @@ inline sg_bytes bytes(std::string_view s) noexcept {
   return sg_bytes{reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
+// Drops a status on purpose: `because` says why the plugin may go on either way, so every
+// ignored status is greppable and reasoned (never a bare cast to void).
+template <typename T>
+constexpr void ignore(T&& status, std::string_view because) noexcept {
+  static_cast<void>(status);
+  static_cast<void>(because);
+}
+
 // The deepest nesting of objects and arrays in `text`, read as JSON (strings and escapes
 // skipped), in one pass without allocating: check it before handing input from outside to a
 // recursive parser or to nlohmann::json (whose copy and dump recurse, so a 200 KB body of
@@ -341,8 +349,7 @@ class Plugin {
   // Stop work and join every thread before returning (see sg_plugin_vtable.stop).
   virtual void stop(std::chrono::milliseconds /*deadline*/) {}
   // Sinks override this. Events are borrowed for the call.
-  virtual DeliveryOutcome deliver(std::span<const sg_event> events) {
-    (void)events;
+  virtual DeliveryOutcome deliver(std::span<const sg_event> /*events*/) {
     throw Error("this plugin is not a sink", SG_ERR_UNSUPPORTED);
   }
   // Apply a config whose changes are all reloadable; throw to keep the old one.
