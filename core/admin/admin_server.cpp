@@ -13,8 +13,8 @@
 
 #include <iostream>
 
+#include "admin/gateway.hpp"
 #include "common/log.hpp"
-#include "daemon/daemon.hpp"
 #include "storegate/http_listener.hpp"
 
 namespace storegate::admin {
@@ -147,12 +147,12 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-AdminServer::AdminServer(Daemon& daemon, AdminOptions options)
+AdminServer::AdminServer(Gateway& gateway, AdminOptions options)
     : options_(std::move(options)),
-      api_(daemon),
+      api_(gateway),
       limiter_(options_.rate_per_second, options_.burst),
       audit_(options_.audit_file),
-      daemon_(daemon) {}
+      gw_(gateway) {}
 
 AdminServer::~AdminServer() {
   stop();
@@ -305,17 +305,17 @@ bool AdminServer::follow(ApiRequest& req, const std::string& authorization, ApiR
   size_t seconds = 60;
   if (auto it = req.query.find("seconds"); it != req.query.end())
     seconds = std::min<size_t>(300, std::strtoul(it->second.c_str(), nullptr, 10));
-  uint64_t after = daemon_.buffer().stats().last_sequence;
+  uint64_t after = gw_.buffer().stats().last_sequence;
   if (auto it = req.query.find("after"); it != req.query.end())
     after = std::strtoull(it->second.c_str(), nullptr, 10);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   bool open = write(": following\n\n");
   while (open && std::chrono::steady_clock::now() < deadline) {
-    if (!daemon_.buffer().waitForMore(after, std::chrono::milliseconds(500))) {
+    if (!gw_.buffer().waitForMore(after, std::chrono::milliseconds(500))) {
       open = write(": keep-alive\n\n");
       continue;
     }
-    for (const Event& e : daemon_.buffer().readAfter(after, 100, 1 << 20)) {
+    for (const Event& e : gw_.buffer().readAfter(after, 100, 1 << 20)) {
       nlohmann::json one{{"sequence", e.sequence},
                          {"id", e.id},
                          {"type", e.type},

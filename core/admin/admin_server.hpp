@@ -31,9 +31,11 @@ struct ListenerStats;
 
 namespace storegate::admin {
 
+class Gateway;
+
 class AdminServer {
  public:
-  AdminServer(Daemon& daemon, AdminOptions options);
+  AdminServer(Gateway& gateway, AdminOptions options);
   ~AdminServer();
 
   // Opens the token file (making the first token when there is none) and listens.
@@ -74,7 +76,7 @@ class AdminServer {
   AuditLog audit_;
   std::unique_ptr<sdk::http::Listener> listener_;
   int port_ = 0;
-  Daemon& daemon_;
+  Gateway& gw_;
   std::atomic<int> followers_{0};
 };
 

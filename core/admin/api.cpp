@@ -4,16 +4,17 @@
 #include <sstream>
 
 #include "admin/console.hpp"
+#include "admin/gateway.hpp"
 #include "admin/openapi.hpp"
 #include "admin/status_view.hpp"
 #include "admin/tokens.hpp"
+#include "buffer/rocksdb_buffer.hpp"
 #include "common/file_io.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "common/version.hpp"
 #include "config/secret_mask.hpp"
 #include "control/control_plane.hpp"
-#include "daemon/daemon.hpp"
 #include "package/signing.hpp"
 
 namespace storegate::admin {
@@ -62,13 +63,13 @@ size_t queryNumber(const ApiRequest& req, const char* key, size_t fallback, size
 }
 }  // namespace
 
-AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
+AdminApi::AdminApi(Gateway& gateway) : gw_(gateway) {
   auto& r = router_;
   // Open, for probes: 200 while the daemon serves, with `degraded` and the reasons when an
   // instance failed or a sink stopped delivering; ?strict=true answers 503 then instead
   // (a load balancer's check). The daemon itself is alive either way.
   r.add("GET", "/v1/health", Role::kNone, [this](ApiRequest& q) {
-    const HealthVerdict v = healthVerdict(daemon_, daemon_.config().admin.health_max_undelivered);
+    const HealthVerdict v = healthVerdict(gw_, gw_.config().admin.health_max_undelivered);
     const bool strict = q.query.count("strict") != 0 && q.query.at("strict") == "true";
     if (!v.degraded) return ApiResponse::json(200, {{"status", "ok"}});
     // The reasons (instance names, their errors) only for a token holder.
@@ -130,7 +131,7 @@ AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
   r.add("POST", "/v1/config/validate", Role::kOperator,
         [this](ApiRequest& q) { return validateConfig(q); });
   r.add("GET", "/metrics", Role::kViewer, [this](ApiRequest&) {
-    return ApiResponse::text(200, daemon_.metrics().render(), "text/plain; version=0.0.4");
+    return ApiResponse::text(200, gw_.metrics().render(), "text/plain; version=0.0.4");
   });
 }
 
@@ -138,7 +139,7 @@ AdminApi::AdminApi(Daemon& daemon) : daemon_(daemon) {
 // came (this API, a remote request, SIGHUP).
 template <typename Fn>
 ApiResponse AdminApi::exclusive(Fn&& fn) {
-  return daemon_.control().execute("api", std::forward<Fn>(fn));
+  return gw_.control().execute("api", std::forward<Fn>(fn));
 }
 
 namespace {
@@ -152,18 +153,17 @@ ApiResponse withKept(ApiResponse r, const Status& kept) {
 }  // namespace
 
 ApiResponse AdminApi::status() {
-  return ApiResponse::json(200,
-                           statusDocument(daemon_, daemon_.config().admin.health_max_undelivered));
+  return ApiResponse::json(200, statusDocument(gw_, gw_.config().admin.health_max_undelivered));
 }
 
 ApiResponse AdminApi::plugins() {
   json list = json::array();
-  for (const auto& r : daemon_.plugins().list()) list.push_back(reportJson(r));
+  for (const auto& r : gw_.instances()) list.push_back(reportJson(r));
   return ApiResponse::json(200, {{"plugins", list}});
 }
 
 ApiResponse AdminApi::plugin(const ApiRequest& req) {
-  const auto r = daemon_.plugins().get(req.params.at("name"));
+  const auto r = gw_.instance(req.params.at("name"));
   if (!r)
     return ApiResponse::error(404, "not_found",
                               "no instance named '" + req.params.at("name") + "'");
@@ -182,7 +182,7 @@ ApiResponse AdminApi::addPlugin(const ApiRequest& req) {
   spec.name = body["name"].get<std::string>();
   spec.plugin = body["plugin"].get<std::string>();
   spec.path = "plugins[" + spec.name + "]";
-  spec.base_dir = daemon_.configSnapshot().source_file.parent_path();
+  spec.base_dir = gw_.configSnapshot().source_file.parent_path();
   if (body.contains("config")) {
     if (!body["config"].is_object())
       return ApiResponse::error(422, "invalid_field", "config must be an object",
@@ -207,39 +207,39 @@ ApiResponse AdminApi::addPlugin(const ApiRequest& req) {
     spec.library = body["library"].get<std::string>();
   }
   return exclusive([&] {
-    if (daemon_.plugins().get(spec.name))
+    if (gw_.instance(spec.name))
       return ApiResponse::error(409, "conflict",
                                 "an instance named '" + spec.name + "' already exists");
     // The file's instances (disabled or removed through the API too) are the file's: an
     // instance of the same name added here would be shadowed by it at the next start.
-    if (daemon_.control().inFile(spec.name))
+    if (gw_.control().inFile(spec.name))
       return ApiResponse::error(409, "conflict",
                                 "the config file names an instance '" + spec.name +
                                     "'; enable or change it there, or choose another name");
-    const ConfigErrors errors = daemon_.plugins().validate(spec);
+    const ConfigErrors errors = gw_.validateInstance(spec);
     if (!errors.empty()) return configErrors(errors);
-    const Status s = daemon_.plugins().add(spec);
+    const Status s = gw_.control().manager().add(spec);
     // Kept either way: a failed instance stays configured (as from the file).
     json added{{"plugin", spec.plugin}, {"config", spec.config}};
     if (!spec.delivery.match.empty()) added["match"] = spec.delivery.match;
     if (!spec.library.empty()) added["library"] = spec.library.string();
-    const Status kept = daemon_.control().record(spec.name, [&](control::InstanceChange& c) {
+    const Status kept = gw_.control().record(spec.name, [&](control::InstanceChange& c) {
       control::InstanceChange fresh;
       fresh.base_hash = c.base_hash;
       fresh.added = added;
       c = std::move(fresh);
     });
     if (!s.ok()) return ApiResponse::error(500, "start_failed", s.message);
-    return withKept(ApiResponse::json(201, reportJson(*daemon_.plugins().get(spec.name))), kept);
+    return withKept(ApiResponse::json(201, reportJson(*gw_.instance(spec.name))), kept);
   });
 }
 
 ApiResponse AdminApi::removePlugin(const ApiRequest& req) {
   return exclusive([&] {
-    const Status s = daemon_.plugins().remove(req.params.at("name"));
+    const Status s = gw_.control().manager().remove(req.params.at("name"));
     if (!s.ok()) return statusError(s, "remove");
-    const Status kept = daemon_.control().record(
-        req.params.at("name"), [](control::InstanceChange& c) { c.removed = true; });
+    const Status kept = gw_.control().record(req.params.at("name"),
+                                             [](control::InstanceChange& c) { c.removed = true; });
     return withKept(ApiResponse::json(200, {{"removed", req.params.at("name")}}), kept);
   });
 }
@@ -247,13 +247,13 @@ ApiResponse AdminApi::removePlugin(const ApiRequest& req) {
 ApiResponse AdminApi::startStop(const ApiRequest& req, bool start) {
   return exclusive([&] {
     const std::string& name = req.params.at("name");
-    const Status s =
-        start ? daemon_.plugins().startInstance(name) : daemon_.plugins().stopInstance(name);
+    const Status s = start ? gw_.control().manager().startInstance(name)
+                           : gw_.control().manager().stopInstance(name);
     if (!s.ok() && s.code != SG_ERR_FAILED) return statusError(s, start ? "start" : "stop");
     // Stopped stays stopped across a restart; started (even if it failed) is the file's way.
     const Status kept =
-        daemon_.control().record(name, [start](control::InstanceChange& c) { c.stopped = !start; });
-    const auto r = daemon_.plugins().get(name);
+        gw_.control().record(name, [start](control::InstanceChange& c) { c.stopped = !start; });
+    const auto r = gw_.instance(name);
     if (!s.ok())
       return ApiResponse::error(500, "start_failed", s.message, {{"plugin", reportJson(*r)}});
     return withKept(ApiResponse::json(200, reportJson(*r)), kept);
@@ -263,7 +263,7 @@ ApiResponse AdminApi::startStop(const ApiRequest& req, bool start) {
 ApiResponse AdminApi::snapshot(const ApiRequest& req) {
   const std::string& name = req.params.at("name");
   std::string type, body;
-  const Status s = daemon_.plugins().query(name, "snapshot", "", type, body);
+  const Status s = gw_.queryInstance(name, "snapshot", "", type, body);
   if (s.ok()) return ApiResponse::text(200, std::move(body), type);
   switch (s.code) {
     case SG_ERR_NOT_FOUND:
@@ -293,7 +293,7 @@ ApiResponse AdminApi::configure(const ApiRequest& req) {
     const std::string& name = req.params.at("name");
     // The spec the instance runs with now — not the file's — so a second patch keeps the
     // first, and a build swapped to stays.
-    const std::optional<InstanceSpec> current = daemon_.plugins().spec(name);
+    const std::optional<InstanceSpec> current = gw_.instanceSpec(name);
     if (!current) return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
     InstanceSpec spec = *current;
     // merge: a JSON merge patch (RFC 7396) onto the instance's config, so a client can
@@ -304,16 +304,16 @@ ApiResponse AdminApi::configure(const ApiRequest& req) {
     } else {
       spec.config = body["config"];
     }
-    const ConfigErrors errors = daemon_.plugins().validate(spec);
+    const ConfigErrors errors = gw_.validateInstance(spec);
     if (!errors.empty()) return configErrors(errors);
-    const Status s = daemon_.plugins().update(spec);
+    const Status s = gw_.control().manager().update(spec);
     if (!s.ok()) return statusError(s, "reconfigure");
     // A stopped instance runs again with its new config (update restarts it).
-    const Status kept = daemon_.control().record(name, [&](control::InstanceChange& c) {
+    const Status kept = gw_.control().record(name, [&](control::InstanceChange& c) {
       c.config = spec.config;
       c.stopped = false;
     });
-    return withKept(ApiResponse::json(200, reportJson(*daemon_.plugins().get(name))), kept);
+    return withKept(ApiResponse::json(200, reportJson(*gw_.instance(name))), kept);
   });
 }
 
@@ -331,9 +331,9 @@ ApiResponse AdminApi::swap(const ApiRequest& req) {
         {{"path", "library"}});
   return exclusive([&] {
     const std::string& name = req.params.at("name");
-    if (!daemon_.plugins().get(name))
+    if (!gw_.instance(name))
       return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
-    const SwapReport s = daemon_.plugins().hotSwap(name, library);
+    const SwapReport s = gw_.control().manager().hotSwap(name, library);
     const json out{{"swapped", s.swapped},
                    {"rolled_back", s.rolled_back},
                    {"error", s.error},
@@ -368,21 +368,21 @@ ApiResponse AdminApi::upload(const ApiRequest& req) {
           422, "not_a_plugin",
           "the body must be a plugin package (.sgp) or build (.so): " + s.message);
   }
-  const auto trust = daemon_.trust();
+  const auto trust = gw_.trust();
   if (elf && trust->required())
     return ApiResponse::error(422, "unsigned",
                               "this router requires signed plugins: upload a .sgp package made "
                               "with storegatectl plugin pack and sign");
   return exclusive([&] {
     const std::string& name = req.params.at("name");
-    const auto r = daemon_.plugins().get(name);
+    const auto r = gw_.instance(name);
     if (!r) return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
     if (!elf) {
       if (const Status ok = trust->checkPackage(pkg, r->plugin); !ok.ok())
         return ApiResponse::error(422, "package_refused", ok.message);
     }
     const std::string& library = elf ? req.body : pkg.library;
-    const auto dir = daemon_.configSnapshot().data_dir / "plugins";
+    const auto dir = gw_.configSnapshot().data_dir / "plugins";
     if (Status d = createDirectoriesDurably(dir); !d.ok())
       return ApiResponse::error(500, "unwritable", d.message);
     const std::string stem = elf ? r->plugin : r->plugin + "-" + pkg.manifest.version;
@@ -397,7 +397,7 @@ ApiResponse AdminApi::upload(const ApiRequest& req) {
       if (Status w = writeFileDurably(path, library); !w.ok())
         return ApiResponse::error(500, "unwritable", w.message);
     }
-    const SwapReport s = daemon_.plugins().hotSwap(name, path);
+    const SwapReport s = gw_.control().manager().hotSwap(name, path);
     if (!s.swapped) return ApiResponse::json(422, swapJson(s, path));
     // Kept, with the build it replaced (for rollback), across restarts and power cuts.
     return withKept(ApiResponse::json(200, swapJson(s, path)), recordSwap(name, path, s));
@@ -407,13 +407,13 @@ ApiResponse AdminApi::upload(const ApiRequest& req) {
 ApiResponse AdminApi::rollback(const ApiRequest& req) {
   return exclusive([&] {
     const std::string& name = req.params.at("name");
-    if (!daemon_.plugins().get(name))
+    if (!gw_.instance(name))
       return ApiResponse::error(404, "not_found", "no instance named '" + name + "'");
-    const std::string previous = daemon_.control().previousBuild(name).value_or("");
+    const std::string previous = gw_.control().previousBuild(name).value_or("");
     if (previous.empty())
       return ApiResponse::error(409, "nothing_to_roll_back",
                                 "no earlier build of '" + name + "' is recorded (no upload yet)");
-    const SwapReport s = daemon_.plugins().hotSwap(name, previous);
+    const SwapReport s = gw_.control().manager().hotSwap(name, previous);
     if (!s.swapped) return ApiResponse::json(422, swapJson(s, previous));
     // Rolling back again re-applies the build just left.
     return withKept(ApiResponse::json(200, swapJson(s, previous)), recordSwap(name, previous, s));
@@ -422,22 +422,22 @@ ApiResponse AdminApi::rollback(const ApiRequest& req) {
 
 Status AdminApi::recordSwap(const std::string& name, const std::filesystem::path& library,
                             const SwapReport& s) {
-  return daemon_.control().record(name, [&](control::InstanceChange& c) {
+  return gw_.control().record(name, [&](control::InstanceChange& c) {
     c.previous = s.old_library;
     c.library = library.string();
   });
 }
 
 ApiResponse AdminApi::buffer() {
-  const BufferStats b = daemon_.buffer().stats();
+  const BufferStats b = gw_.buffer().stats();
   json sinks = json::array();
-  for (const auto& r : daemon_.plugins().list()) {
+  for (const auto& r : gw_.instances()) {
     if (r.kinds.find("sink") == std::string::npos) continue;
-    const uint64_t cursor = daemon_.buffer().cursor(r.name);
+    const uint64_t cursor = gw_.buffer().cursor(r.name);
     // How long the oldest event this sink has not delivered has waited.
     json oldest_age;
     if (b.last_sequence > cursor) {
-      const auto next = daemon_.buffer().readAfter(cursor, 1, 1 << 20);
+      const auto next = gw_.buffer().readAfter(cursor, 1, 1 << 20);
       if (!next.empty())
         oldest_age = std::max<int64_t>(0, (wallClockNs() - next[0].time_unix_ns) / 1'000'000'000);
     }
@@ -457,16 +457,16 @@ ApiResponse AdminApi::buffer() {
 }
 
 ApiResponse AdminApi::storeToday() {
-  json out = daemon_.summary().today(daemon_.buffer(), wallClockNs() / 1'000'000'000);
+  json out = gw_.summary().today(gw_.buffer(), wallClockNs() / 1'000'000'000);
   double occupancy = 0;  // the cameras' gauges
-  for (const auto& r : daemon_.plugins().list())
+  for (const auto& r : gw_.instances())
     if (auto it = r.metrics.find("occupancy"); it != r.metrics.end()) occupancy += it->second;
   out["occupancy"] = occupancy;
   return ApiResponse::json(200, out);
 }
 
 ApiResponse AdminApi::deadLetters(const ApiRequest& req) {
-  RocksBuffer* rocks = daemon_.rocks();
+  RocksBuffer* rocks = gw_.rocks();
   json list = json::array();
   if (rocks != nullptr) {
     for (const auto& d : rocks->deadLetters(queryNumber(req, "limit", 100, 1000)))
@@ -481,7 +481,7 @@ ApiResponse AdminApi::deadLetters(const ApiRequest& req) {
 }
 
 ApiResponse AdminApi::resolveDeadLetter(const ApiRequest& req, bool retry) {
-  RocksBuffer* rocks = daemon_.rocks();
+  RocksBuffer* rocks = gw_.rocks();
   const std::string& seq_text = req.params.at("sequence");
   if (seq_text.empty() || seq_text.size() > 19 ||
       seq_text.find_first_not_of("0123456789") != std::string::npos)
@@ -501,22 +501,22 @@ ApiResponse AdminApi::replay(const ApiRequest& req) {
   if (!body["from"].is_number_unsigned() || body["from"].get<uint64_t>() == 0)
     return ApiResponse::error(422, "invalid_field", "from must be a sequence number ≥ 1",
                               {{"path", "from"}});
-  RocksBuffer* rocks = daemon_.rocks();
+  RocksBuffer* rocks = gw_.rocks();
   if (rocks == nullptr) return ApiResponse::error(409, "conflict", "a memory buffer cannot replay");
   return exclusive([&] {
     const std::string& sink = req.params.at("sink");
-    const auto r = daemon_.plugins().get(sink);
+    const auto r = gw_.instance(sink);
     if (!r || r->kinds.find("sink") == std::string::npos)
       return ApiResponse::error(404, "not_found", "no sink named '" + sink + "'");
     const uint64_t from = body["from"].get<uint64_t>();
-    const BufferStats b = daemon_.buffer().stats();
+    const BufferStats b = gw_.buffer().stats();
     const bool was_running = r->state == "running";
     if (was_running)  // its worker holds the cursor
-      daemon_.plugins().stopInstance(sink).ignoreError("it runs: checked above");
+      gw_.control().manager().stopInstance(sink).ignoreError("it runs: checked above");
     const uint64_t to = std::min(from - 1, b.last_sequence);
     Status s = rocks->rewindCursor(sink, to);
     if (was_running)
-      daemon_.plugins().startInstance(sink).ignoreError("a failed start shows in its state");
+      gw_.control().manager().startInstance(sink).ignoreError("a failed start shows in its state");
     if (!s.ok()) return statusError(s, "replay");
     return ApiResponse::json(
         200, {{"sink", sink}, {"cursor", to}, {"first_available", b.first_sequence}});
@@ -525,9 +525,9 @@ ApiResponse AdminApi::replay(const ApiRequest& req) {
 
 ApiResponse AdminApi::events(const ApiRequest& req) {
   const size_t last = queryNumber(req, "last", 20, 1000);
-  const uint64_t end = daemon_.buffer().stats().last_sequence;
+  const uint64_t end = gw_.buffer().stats().last_sequence;
   json list = json::array();
-  for (const Event& e : daemon_.buffer().readAfter(end > last ? end - last : 0, last, 4 << 20)) {
+  for (const Event& e : gw_.buffer().readAfter(end > last ? end - last : 0, last, 4 << 20)) {
     json one{{"sequence", e.sequence}, {"id", e.id},
              {"type", e.type},         {"source", e.source},
              {"subject", e.subject},   {"time", formatRfc3339(e.time_unix_ns)}};
@@ -548,7 +548,7 @@ ApiResponse AdminApi::validateConfig(const ApiRequest& req) {
   if (req.body.empty())
     return ApiResponse::error(400, "empty_body", "send the YAML config as the body");
   ConfigErrors errors;
-  const GatewayConfig running = daemon_.configSnapshot();
+  const GatewayConfig running = gw_.configSnapshot();
   auto cfg = parseConfig(req.body, running.source_file.parent_path(), errors);
   // Validating opens every library the config names, and runs its constructors: naming
   // other libraries or plugin directories than those running is an admin's to do.
@@ -566,15 +566,13 @@ ApiResponse AdminApi::validateConfig(const ApiRequest& req) {
                                 "this config names libraries or plugin directories the router "
                                 "does not run; only an admin may have them checked");
   }
-  if (cfg)
-    ignoreResult(validatePlugins(*cfg, daemon_.pluginDirs(), errors, daemon_.trust()),
-                 "the errors are the answer");
+  if (cfg) ignoreResult(gw_.checkPlugins(*cfg, errors), "the errors are the answer");
   if (!errors.empty()) return configErrors(errors);
   return ApiResponse::json(200, {{"valid", true}, {"plugins", cfg->plugins.size()}});
 }
 
 ApiResponse AdminApi::getConfig(const ApiRequest& req) {
-  const auto file = daemon_.configSnapshot().source_file;
+  const auto file = gw_.configSnapshot().source_file;
   std::ifstream in(file);
   if (!in) return ApiResponse::error(500, "unreadable", "cannot read " + file.string());
   std::stringstream text;
@@ -589,7 +587,7 @@ ApiResponse AdminApi::getConfig(const ApiRequest& req) {
                               "(127.0.0.1); the masked config is at GET /v1/config");
   if (reveal) return ApiResponse::json(200, {{"file", file.string()}, {"yaml", text.str()}});
   std::vector<std::string> secrets;
-  for (const InstanceReport& r : daemon_.plugins().list())
+  for (const InstanceReport& r : gw_.instances())
     secrets.insert(secrets.end(), r.secret_texts.begin(), r.secret_texts.end());
   return ApiResponse::json(
       200, {{"file", file.string()}, {"yaml", maskSecrets(text.str(), secrets)}, {"masked", true}});
@@ -601,20 +599,18 @@ ApiResponse AdminApi::applyConfig(const ApiRequest& req) {
   if (req.body.empty())
     return ApiResponse::error(400, "empty_body", "send the YAML config as the body");
   return exclusive([&] {
-    const GatewayConfig previous = daemon_.control().file();
+    const GatewayConfig previous = gw_.control().file();
     const std::filesystem::path file = previous.source_file;
     ConfigErrors errors;
     auto next = parseConfig(req.body, file.parent_path(), errors);
-    if (next)
-      ignoreResult(validatePlugins(*next, daemon_.pluginDirs(), errors, daemon_.trust()),
-                   "the errors are the answer");
+    if (next) ignoreResult(gw_.checkPlugins(*next, errors), "the errors are the answer");
     if (!errors.empty()) return configErrors(errors);
     next->source_file = file;
     const std::vector<std::string> failures =
-        daemon_.control().applyFile(*next, /*keep_on_failure=*/false);
+        gw_.control().applyFile(*next, /*keep_on_failure=*/false);
     if (!failures.empty()) {
       const std::vector<std::string> undo =
-          daemon_.control().applyFile(previous, /*keep_on_failure=*/true);
+          gw_.control().applyFile(previous, /*keep_on_failure=*/true);
       return ApiResponse::error(
           409, "apply_failed",
           "part of the config could not be applied; the previous config "
@@ -625,7 +621,7 @@ ApiResponse AdminApi::applyConfig(const ApiRequest& req) {
     if (Status w = writeFileDurably(file, req.body, 0640); !w.ok()) {
       // The file is the truth after a restart: what runs must not differ from it.
       const std::vector<std::string> undo =
-          daemon_.control().applyFile(previous, /*keep_on_failure=*/true);
+          gw_.control().applyFile(previous, /*keep_on_failure=*/true);
       return ApiResponse::error(500, "unwritable",
                                 "cannot replace the config file, so the previous config was "
                                 "applied again: " +

@@ -1,5 +1,5 @@
-// The admin API's endpoints over a running Daemon: what each answers, with which role.
-// The table of routes is the contract; docs/openapi.json describes the same.
+// The admin API's endpoints over the running gateway (admin/gateway.hpp): what each answers, with
+// which role. The table of routes is the contract; docs/openapi.json describes the same.
 #pragma once
 
 #include <filesystem>
@@ -10,15 +10,16 @@
 #include "common/status.hpp"
 
 namespace storegate {
-class Daemon;
 struct SwapReport;
 }  // namespace storegate
 
 namespace storegate::admin {
 
+class Gateway;
+
 class AdminApi {
  public:
-  explicit AdminApi(Daemon& daemon);
+  explicit AdminApi(Gateway& gateway);
   [[nodiscard]] const Router& router() const { return router_; }
 
  private:
@@ -51,7 +52,7 @@ class AdminApi {
   ApiResponse applyConfig(const ApiRequest& req);
   ApiResponse storeToday();
 
-  Daemon& daemon_;
+  Gateway& gw_;
   Router router_;
 };
 

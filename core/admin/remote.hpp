@@ -26,7 +26,6 @@
 #include <thread>
 
 namespace storegate {
-class Daemon;
 class EventBuffer;
 class Ingest;
 struct Event;

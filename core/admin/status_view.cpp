@@ -2,10 +2,10 @@
 
 #include <sys/statvfs.h>
 
+#include "admin/gateway.hpp"
 #include "common/time.hpp"
 #include "common/version.hpp"
 #include "control/control_plane.hpp"
-#include "daemon/daemon.hpp"
 
 namespace storegate::admin {
 
@@ -28,7 +28,7 @@ struct SinkView {
   int64_t last_delivery_ns = 0;
 };
 
-SinkView sinkView(Daemon& d, const InstanceReport& r, const BufferStats& b, int64_t now) {
+SinkView sinkView(Gateway& d, const InstanceReport& r, const BufferStats& b, int64_t now) {
   SinkView v;
   v.name = r.name;
   const uint64_t cursor = d.buffer().cursor(r.name);
@@ -58,13 +58,13 @@ void judge(const InstanceReport& r, const SinkView* sink, std::chrono::milliseco
 }
 }  // namespace
 
-HealthVerdict healthVerdict(Daemon& daemon, std::chrono::milliseconds max_undelivered) {
+HealthVerdict healthVerdict(Gateway& gw, std::chrono::milliseconds max_undelivered) {
   HealthVerdict v;
-  const BufferStats b = daemon.buffer().stats();
+  const BufferStats b = gw.buffer().stats();
   const int64_t now = wallClockNs();
-  for (const InstanceReport& r : daemon.plugins().list()) {
+  for (const InstanceReport& r : gw.instances()) {
     if (isSink(r)) {
-      const SinkView s = sinkView(daemon, r, b, now);
+      const SinkView s = sinkView(gw, r, b, now);
       judge(r, &s, max_undelivered, v);
     } else {
       judge(r, nullptr, max_undelivered, v);
@@ -77,14 +77,14 @@ HealthVerdict healthVerdict(Daemon& daemon, std::chrono::milliseconds max_undeli
   return v;
 }
 
-json statusDocument(Daemon& daemon, std::chrono::milliseconds max_undelivered) {
-  const BufferStats b = daemon.buffer().stats();
+json statusDocument(Gateway& gw, std::chrono::milliseconds max_undelivered) {
+  const BufferStats b = gw.buffer().stats();
   const int64_t now = wallClockNs();
-  const GatewayConfig cfg = daemon.configSnapshot();
+  const GatewayConfig cfg = gw.configSnapshot();
   json instances = json::array(), sinks = json::array(), uplinks = json::array();
   HealthVerdict verdict;
   bool uplink_up = false;
-  const std::vector<InstanceReport> reports = daemon.plugins().list();
+  const std::vector<InstanceReport> reports = gw.instances();
   for (const InstanceReport& r : reports) {
     instances.push_back({{"name", r.name},
                          {"plugin", r.plugin},
@@ -96,7 +96,7 @@ json statusDocument(Daemon& daemon, std::chrono::milliseconds max_undelivered) {
       judge(r, nullptr, max_undelivered, verdict);
       continue;
     }
-    const SinkView s = sinkView(daemon, r, b, now);
+    const SinkView s = sinkView(gw, r, b, now);
     judge(r, &s, max_undelivered, verdict);
     sinks.push_back({{"name", r.name},
                      {"lag", s.lag},
@@ -120,12 +120,12 @@ json statusDocument(Daemon& daemon, std::chrono::milliseconds max_undelivered) {
     disk["free_bytes"] = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
     disk["total_bytes"] = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
   }
-  control::ControlPlane& control = daemon.control();
+  control::ControlPlane& control = gw.control();
   return {
       {"version", STOREGATE_VERSION},
       {"store_id", cfg.store_id},
-      {"uptime_s", (now - daemon.startedUnixNs()) / 1'000'000'000},
-      {"started_at", formatRfc3339(daemon.startedUnixNs())},
+      {"uptime_s", (now - gw.startedUnixNs()) / 1'000'000'000},
+      {"started_at", formatRfc3339(gw.startedUnixNs())},
       {"config",
        {{"file", cfg.source_file.string()},
         {"version", control.version()},

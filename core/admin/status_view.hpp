@@ -8,11 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace storegate {
-class Daemon;
-}
-
 namespace storegate::admin {
+
+class Gateway;
 
 struct HealthVerdict {
   bool degraded = false;
@@ -21,12 +19,10 @@ struct HealthVerdict {
 
 // Version, store, uptime, config version and hash, every instance (state, health, build),
 // every sink (lag, oldest undelivered age, last delivery), buffer, disk free, uplink, health.
-[[nodiscard]] nlohmann::json statusDocument(Daemon& daemon,
-                                            std::chrono::milliseconds max_undelivered);
+[[nodiscard]] nlohmann::json statusDocument(Gateway& gw, std::chrono::milliseconds max_undelivered);
 
 // Degraded when an instance is failed, or a sink has had events waiting longer than
 // `max_undelivered` (0: never) without delivering any.
-[[nodiscard]] HealthVerdict healthVerdict(Daemon& daemon,
-                                          std::chrono::milliseconds max_undelivered);
+[[nodiscard]] HealthVerdict healthVerdict(Gateway& gw, std::chrono::milliseconds max_undelivered);
 
 }  // namespace storegate::admin

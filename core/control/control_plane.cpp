@@ -31,6 +31,14 @@ ControlPlane::ControlPlane(PluginManager& plugins, GatewayConfig file)
   });
 }
 
+PluginManager& ControlPlane::manager() {
+  if (std::this_thread::get_id() != executor_id_.load()) {
+    logError("control", "the plugin manager was changed outside the control plane's executor");
+    std::abort();
+  }
+  return plugins_;
+}
+
 ControlPlane::~ControlPlane() {
   shutdown();
 }

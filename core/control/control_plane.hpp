@@ -63,6 +63,9 @@ class ControlPlane {
                     std::function<void()> also);
 
   // --- Called only inside execute() -------------------------------------------------------
+  // The plugin manager, to change what runs. Off the executor it is a broken invariant (a
+  // second mutation path): the daemon stops once with that message.
+  [[nodiscard]] PluginManager& manager();
   // Makes the running gateway match the file `next` plus the changes kept: instances added,
   // removed, reconfigured or swapped. Returns what failed ("<instance>: <why>"). When
   // something failed and not `keep_on_failure`, the file and the kept changes stay as they

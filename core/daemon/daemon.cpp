@@ -61,6 +61,10 @@ std::optional<GatewayConfig> loadAndValidate(
   return config;
 }
 
+bool Daemon::checkPlugins(const GatewayConfig& config, ConfigErrors& errors) {
+  return validatePlugins(config, plugin_dirs_, errors, trust_);
+}
+
 bool validatePlugins(const GatewayConfig& config,
                      const std::vector<std::filesystem::path>& defaults, ConfigErrors& errors,
                      std::shared_ptr<const package::TrustPolicy> running_policy) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/gateway.hpp"
 #include "admin/store_summary.hpp"
 #include "buffer/ingest.hpp"
 #include "buffer/memory_buffer.hpp"
@@ -30,11 +31,11 @@ class AdminServer;
 class RemoteRequests;
 }  // namespace admin
 
-class Daemon {
+class Daemon final : public admin::Gateway {
  public:
   // `default_plugin_dirs` apply when the config names none.
   Daemon(GatewayConfig config, std::vector<std::filesystem::path> default_plugin_dirs);
-  ~Daemon();
+  ~Daemon() override;
 
   // Opens the buffer under data_dir and starts every enabled instance. Instances that
   // fail are reported and left failed; only a problem of the daemon itself (the buffer
@@ -46,9 +47,9 @@ class Daemon {
   // failed ("<instance>: <why>"); empty when every part applied.
   std::vector<std::string> reload(const GatewayConfig& next);
   // The running config (file + kept changes), safe from any thread.
-  [[nodiscard]] GatewayConfig configSnapshot() const;
+  [[nodiscard]] GatewayConfig configSnapshot() const override;
   // The one owner of the running state: every change goes through it. Set by start().
-  [[nodiscard]] control::ControlPlane& control() { return *control_; }
+  [[nodiscard]] control::ControlPlane& control() override { return *control_; }
   // Re-reads what SIGHUP refreshes besides the config: trusted keys and admin tokens.
   void reloadSecrets();
   // For the systemd watchdog: false when the buffer's writer has been in one commit for
@@ -59,18 +60,35 @@ class Daemon {
   void stop();
 
   [[nodiscard]] PluginManager& plugins() { return *plugins_; }
-  [[nodiscard]] EventBuffer& buffer() { return *buffer_; }
-  [[nodiscard]] const GatewayConfig& config() const { return config_; }
-  [[nodiscard]] const MetricsRegistry& metrics() const { return metrics_; }
-  [[nodiscard]] RocksBuffer* rocks() { return rocks_.get(); }  // null with a memory buffer
+  [[nodiscard]] EventBuffer& buffer() override { return *buffer_; }
+  [[nodiscard]] const GatewayConfig& config() const override { return config_; }
+  [[nodiscard]] const MetricsRegistry& metrics() const override { return metrics_; }
+  [[nodiscard]] RocksBuffer* rocks() override { return rocks_.get(); }  // null with a memory buffer
   // The plugin signature policy (set once start() has run; keys reload with reloadTrust).
-  [[nodiscard]] std::shared_ptr<package::TrustPolicy> trust() const { return trust_; }
+  [[nodiscard]] std::shared_ptr<package::TrustPolicy> trust() const override { return trust_; }
   // Today's store numbers, counted as events are stored (the console's live view).
-  [[nodiscard]] admin::StoreSummary& summary() { return summary_; }
-  [[nodiscard]] const std::vector<std::filesystem::path>& pluginDirs() const {
+  [[nodiscard]] admin::StoreSummary& summary() override { return summary_; }
+  [[nodiscard]] const std::vector<std::filesystem::path>& pluginDirs() const override {
     return plugin_dirs_;
   }
-  [[nodiscard]] int64_t startedUnixNs() const { return started_ns_; }
+  [[nodiscard]] int64_t startedUnixNs() const override { return started_ns_; }
+
+  // admin::Gateway's read models, over the plugin manager.
+  [[nodiscard]] std::vector<InstanceReport> instances() override { return plugins_->list(); }
+  [[nodiscard]] std::optional<InstanceReport> instance(const std::string& name) override {
+    return plugins_->get(name);
+  }
+  [[nodiscard]] std::optional<InstanceSpec> instanceSpec(const std::string& name) const override {
+    return plugins_->spec(name);
+  }
+  [[nodiscard]] ConfigErrors validateInstance(const InstanceSpec& spec) override {
+    return plugins_->validate(spec);
+  }
+  [[nodiscard]] bool checkPlugins(const GatewayConfig& config, ConfigErrors& errors) override;
+  Status queryInstance(const std::string& name, std::string_view query, std::string_view payload,
+                       std::string& media_type, std::string& body) override {
+    return plugins_->query(name, query, payload, media_type, body);
+  }
   // One log line with the buffer's and the sinks' figures, for operators reading logs.
   void logStats();
   // Warns once per episode when resident memory passes config's memory_budget (main loop).

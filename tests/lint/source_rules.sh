@@ -2,7 +2,9 @@
 # The layout and habit rules a compiler does not check, over the sources in the repository:
 #   1. a plugin includes only the SDK and plugin code (never the core);
 #   2. the core never includes plugin code;
-#   3. no status is dropped with a bare cast to void: use sdk::ignore / ignoreResult /
+#   3. the admin layer reaches the running gateway only through admin/gateway.hpp (never
+#      daemon/, so changes go through the control plane and there is no include cycle);
+#   4. no status is dropped with a bare cast to void: use sdk::ignore / ignoreResult /
 #      Status::ignoreError with the reason (C fixtures' unused parameters are not statuses).
 # Prints every violation with file:line and what to do; exits 1 if there is any.
 set -u
@@ -41,6 +43,10 @@ while IFS= read -r hit; do
 done < <(grep -rnE '^\s*#include "' core --include='*.cpp' --include='*.hpp')
 
 while IFS= read -r hit; do
+  report "$hit: the admin layer includes the daemon; reach it through admin/gateway.hpp"
+done < <(grep -rnE '^\s*#include "daemon/' core/admin)
+
+while IFS= read -r hit; do
   report "$hit: a status dropped with (void); say why with sdk::ignore(status, \"because ...\") or ignoreResult"
 done < <(grep -rnE '\(void\)\s*!?\s*[A-Za-z_:]+[A-Za-z0-9_:.>-]*\(' core plugins sdk tools \
   --include='*.cpp' --include='*.hpp' 2>/dev/null)
@@ -49,4 +55,4 @@ if [ "$failures" -gt 0 ]; then
   echo "source rules: $failures violation(s)"
   exit 1
 fi
-echo "source rules: plugins include only sdk/ and plugin code, the core no plugin code, no (void) casts"
+echo "source rules: plugins include only sdk/ and plugin code, the core no plugin code, admin not the daemon, no (void) casts"
