@@ -69,7 +69,9 @@ AdminApi::AdminApi(Gateway& gateway) : gw_(gateway) {
   // instance failed or a sink stopped delivering; ?strict=true answers 503 then instead
   // (a load balancer's check). The daemon itself is alive either way.
   r.add("GET", "/v1/health", Role::kNone, [this](ApiRequest& q) {
-    const HealthVerdict v = healthVerdict(gw_, gw_.config().admin.health_max_undelivered);
+    const HealthVerdict v = q.who.role >= Role::kViewer
+                                ? healthVerdict(gw_, gw_.config().admin.health_max_undelivered)
+                                : openHealth();
     const bool strict = q.query.count("strict") != 0 && q.query.at("strict") == "true";
     if (!v.degraded) return ApiResponse::json(200, {{"status", "ok"}});
     // The reasons (instance names, their errors) only for a token holder.
@@ -133,6 +135,25 @@ AdminApi::AdminApi(Gateway& gateway) : gw_(gateway) {
   r.add("GET", "/metrics", Role::kViewer, [this](ApiRequest&) {
     return ApiResponse::text(200, gw_.metrics().render(), "text/plain; version=0.0.4");
   });
+}
+
+HealthVerdict AdminApi::openHealth() {
+  // Held while computing: concurrent callers wait for one computation instead of each
+  // calling every plugin.
+  MutexLock lock(health_mu_);
+  // A change (a plugin removed, started, swapped) shows at once: read changing() first, so
+  // an idle executor's count already includes the change that answered its caller.
+  const bool changing = gw_.control().changing();
+  const uint64_t changes = gw_.control().changesApplied();
+  const auto now = std::chrono::steady_clock::now();
+  if (changing || changes != health_changes_ ||
+      health_at_ == std::chrono::steady_clock::time_point{} ||
+      now - health_at_ >= std::chrono::seconds(1)) {
+    health_ = healthVerdict(gw_, gw_.config().admin.health_max_undelivered);
+    health_at_ = now;
+    health_changes_ = changes;
+  }
+  return health_;
 }
 
 // Every change runs on the control plane's executor, one after another, whichever way it

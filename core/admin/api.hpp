@@ -2,11 +2,14 @@
 // which role. The table of routes is the contract; docs/openapi.json describes the same.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "admin/router.hpp"
+#include "admin/status_view.hpp"
+#include "common/mutex.hpp"
 #include "common/status.hpp"
 
 namespace storegate {
@@ -51,9 +54,17 @@ class AdminApi {
   ApiResponse getConfig(const ApiRequest& req);
   ApiResponse applyConfig(const ApiRequest& req);
   ApiResponse storeToday();
+  // The verdict for a caller without a token: computed at most once a second (and after
+  // each change), so probes, or a flood of unauthenticated requests, never call the
+  // plugins' health() more often.
+  HealthVerdict openHealth();
 
   Gateway& gw_;
   Router router_;
+  Mutex health_mu_;
+  std::chrono::steady_clock::time_point health_at_ SG_GUARDED_BY(health_mu_){};
+  uint64_t health_changes_ SG_GUARDED_BY(health_mu_) = 0;
+  HealthVerdict health_ SG_GUARDED_BY(health_mu_);
 };
 
 }  // namespace storegate::admin

@@ -78,8 +78,9 @@ void ControlPlane::loop() SG_NO_THREAD_SAFETY_ANALYSIS {
     // A change that throws is reported to its caller through its future (packaged_task);
     // one that escapes anyway is logged here and the executor goes on with the next.
     runGuarded("control: " + task.what, task.run);
-    busy_since_ns_.store(0);
+    // Counted before it stops being busy: whoever sees it idle sees the count too.
     applied_.fetch_add(1);
+    busy_since_ns_.store(0);
   }
 }
 

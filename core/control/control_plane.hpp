@@ -88,7 +88,9 @@ class ControlPlane {
   [[nodiscard]] std::string configHash() const;
   // How long the change now running has run (zero when idle).
   [[nodiscard]] std::chrono::milliseconds busyFor() const;
+  // Changes run so far; a caller answered by a change sees it counted, or changing().
   [[nodiscard]] uint64_t changesApplied() const { return applied_.load(); }
+  [[nodiscard]] bool changing() const { return busy_since_ns_.load() != 0; }
 
  private:
   struct Task {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -824,6 +825,28 @@ TEST_F(AdminApi, StatusAnswersInOneCallAndHealthSaysDegradedWithTheReason) {
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("storegate_build_info{version=\""), std::string::npos);
   EXPECT_NE(m->body.find("storegate_config_version"), std::string::npos);
+}
+
+TEST_F(AdminApi, OpenHealthProbesAskThePluginsAtMostOnceASecond) {
+  start();
+  // The counter fixture counts its health() calls; each read here adds one.
+  const auto asked = [&] {
+    const json p = call("GET", "/v1/plugins/count", kViewer).second;
+    return p["metrics"].value("health_calls", 0.0);
+  };
+  const double before = asked();
+  const auto began = std::chrono::steady_clock::now();
+  constexpr int kProbes = 60;
+  for (int i = 0; i < kProbes; ++i) ASSERT_EQ(call("GET", "/v1/health", nullptr).first, 200);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  const double by_probes = asked() - before - 1;
+  EXPECT_LE(by_probes, std::ceil(seconds) + 1)
+      << kProbes << " unauthenticated probes in " << seconds << " s";
+  // A token holder's answer is fresh: every call asks.
+  const double fresh_before = asked();
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(call("GET", "/v1/health", kViewer).first, 200);
+  EXPECT_EQ(asked() - fresh_before - 1, 5);
 }
 
 }  // namespace storegate
