@@ -405,6 +405,7 @@ rocksdb::Status RocksBuffer::noted(rocksdb::Status s) {
 
 Status RocksBuffer::append(std::span<Event> events) {
   if (events.empty()) return Status::success();
+  const DiskCalls::Scope call(disk_calls_);
   if (disk_paused_.load()) {
     backpressure_.fetch_add(1);
     // Name the cause that paused it: a failed write (I/O error or a full disk meeting
@@ -711,6 +712,7 @@ void RocksBuffer::commitGroup(std::vector<Request*>& group) {
 // ---- Reads -------------------------------------------------------------------------------
 
 std::vector<Event> RocksBuffer::readAfter(uint64_t after, size_t max_events, size_t max_bytes) {
+  const DiskCalls::Scope call(disk_calls_);
   std::vector<Event> out;
   const uint64_t upto = committed_.load();
   if (after >= upto || max_events == 0) return out;
@@ -815,6 +817,7 @@ uint64_t RocksBuffer::cursor(std::string_view sink) {
 }
 
 Status RocksBuffer::commitCursor(std::string_view sink, uint64_t sequence) {
+  const DiskCalls::Scope call(disk_calls_);
   std::lock_guard lock(cursor_mu_);
   auto it = cursors_.find(sink);
   const uint64_t current = it == cursors_.end() ? 0 : it->second;
@@ -833,6 +836,7 @@ Status RocksBuffer::commitCursor(std::string_view sink, uint64_t sequence) {
 }
 
 Status RocksBuffer::deadLetter(std::string_view sink, const Event& event, std::string_view reason) {
+  const DiskCalls::Scope call(disk_calls_);
   std::string key(sink);
   key.push_back('\0');
   key += sequenceKey(event.sequence);
@@ -846,6 +850,7 @@ Status RocksBuffer::deadLetter(std::string_view sink, const Event& event, std::s
 }
 
 std::optional<std::string> RocksBuffer::get(std::string_view ns, std::string_view key) {
+  const DiskCalls::Scope call(disk_calls_);
   std::string value;
   if (!db_->Get(rocksdb::ReadOptions(), state_, stateKey(ns, key), &value).ok())
     return std::nullopt;
@@ -853,12 +858,14 @@ std::optional<std::string> RocksBuffer::get(std::string_view ns, std::string_vie
 }
 
 Status RocksBuffer::put(std::string_view ns, std::string_view key, std::string_view value) {
+  const DiskCalls::Scope call(disk_calls_);
   const rocksdb::Status s = noted(db_->Put(writeOptions(), state_, stateKey(ns, key),
                                            rocksdb::Slice(value.data(), value.size())));
   return s.ok() ? Status::success() : Status::failed("state write failed: " + s.ToString());
 }
 
 Status RocksBuffer::erase(std::string_view ns, std::string_view key) {
+  const DiskCalls::Scope call(disk_calls_);
   const rocksdb::Status s = db_->Delete(writeOptions(), state_, stateKey(ns, key));
   return s.ok() ? Status::success() : Status::failed("state delete failed: " + s.ToString());
 }
@@ -962,6 +969,7 @@ void RocksBuffer::maintenanceLoop() {
 }
 
 void RocksBuffer::maintain() {
+  const DiskCalls::Scope call(disk_calls_);
   const auto now = std::chrono::steady_clock::now();
   if (options_.durability == Durability::Batch && !write_failed_.load() &&
       now - last_wal_sync_ >= options_.batch_sync_interval) {

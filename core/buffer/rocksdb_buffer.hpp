@@ -37,6 +37,7 @@
 
 #include "buffer/acked_mark.hpp"
 #include "buffer/buffer_options.hpp"
+#include "buffer/disk_calls.hpp"
 #include "buffer/event_buffer.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -100,6 +101,9 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   // How long the writer has been inside its current group commit (zero when it waits for
   // work): the watchdog stops pinging when this grows, so a hung disk restarts the daemon.
   [[nodiscard]] std::chrono::milliseconds writerBusyFor() const;
+  // How long the oldest call that may wait on the disk (append, read, cursor commit, state,
+  // a maintenance pass) has run; zero when none runs. For the watchdog (disk_calls.hpp).
+  [[nodiscard]] std::chrono::milliseconds oldestDiskCall() const { return disk_calls_.oldest(); }
   // True when this open found acknowledged events missing and went on (accept_loss).
   [[nodiscard]] bool acceptedLoss() const { return accepted_loss_; }
   // How far the acknowledged mark has been written (0 without a mark file).
@@ -203,7 +207,8 @@ class RocksBuffer final : public EventBuffer, public StateStore {
   std::atomic<uint64_t> trimmed_{0};
   std::atomic<uint64_t> trimmed_since_compaction_{0};
   std::atomic<uint64_t> wal_sync_failures_{0};
-  std::atomic<bool> wal_sync_failing_{false};     // for logging the transitions only
+  std::atomic<bool> wal_sync_failing_{false};  // for logging the transitions only
+  DiskCalls disk_calls_;
   std::atomic<int64_t> writer_busy_since_ns_{0};  // steady clock; 0 while the writer waits
   uint64_t compacted_upto_ = 0;                   // maintenance thread only
   Histogram commit_latency_;

@@ -342,6 +342,11 @@ bool Daemon::makingProgress(std::chrono::milliseconds writer_limit, std::string&
           std::to_string(rocks_->writerBusyFor().count()) + " ms";
     return false;
   }
+  if (rocks_ && rocks_->oldestDiskCall() > writer_limit) {
+    why = "a call into the buffer has waited for the disk for " +
+          std::to_string(rocks_->oldestDiskCall().count()) + " ms";
+    return false;
+  }
   if (control_ && control_->busyFor() > kControlLimit) {
     why = "the control plane has been in one change for " +
           std::to_string(control_->busyFor().count()) + " ms";

@@ -52,9 +52,10 @@ class Daemon final : public admin::Gateway {
   [[nodiscard]] control::ControlPlane& control() override { return *control_; }
   // Re-reads what SIGHUP refreshes besides the config: trusted keys and admin tokens.
   void reloadSecrets();
-  // For the systemd watchdog: false when the buffer's writer has been in one commit for
-  // longer than `writer_limit`, or the control executor in one change for ten minutes (then
-  // the daemon stops pinging and is restarted).
+  // For the systemd watchdog: false when the buffer's writer has been in one commit, or any
+  // call into the buffer has waited on the disk, for longer than `writer_limit`, or the
+  // control executor has been in one change for ten minutes (then the daemon stops pinging
+  // and is restarted).
   [[nodiscard]] bool makingProgress(std::chrono::milliseconds writer_limit, std::string& why) const;
   // Stops sources, lets sinks drain briefly, stops sinks.
   void stop();
