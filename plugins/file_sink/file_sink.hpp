@@ -2,6 +2,7 @@
 // size-based rotation — the sink of the demo, and a local export for integrators.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <storegate/sdk.hpp>
 
@@ -32,7 +33,7 @@ class FileSink final : public sdk::Plugin {
  private:
   const Settings settings_;
   std::unique_ptr<RotatingFile> file_;
-  bool last_failed_ = false;
+  std::atomic<bool> last_failed_{false};  // written by deliver, read by health (another thread)
 };
 
 }  // namespace storegate::plugins::file_sink

@@ -553,9 +553,13 @@ class Listener {
     // No cap on requests per connection: Poco ends the connection after the cap in a way
     // clients see as a failed request. Threads, queue and deadlines are the bounds.
     params->setMaxKeepAliveRequests(0);
+    // Made before the pool, whose first thread starts in its constructor: what the factory
+    // holds is then published to that thread by its creation (Poco's own handoff between
+    // its threads is invisible to ThreadSanitizer).
+    Poco::Net::TCPServerConnectionFactory::Ptr guarded(
+        new detail::GuardedFactory(params, factory_, tracker_, &queued_));
     pool_ = std::make_unique<Poco::ThreadPool>(1, o.threads + 1);
-    server_ = std::make_unique<Poco::Net::TCPServer>(
-        new detail::GuardedFactory(params, factory_, tracker_, &queued_), *pool_, socket, params);
+    server_ = std::make_unique<Poco::Net::TCPServer>(guarded, *pool_, socket, params);
     server_->start();
     reaper_ = std::thread([this] { reap(); });
   }
