@@ -201,6 +201,9 @@ ApiResponse AdminApi::addPlugin(const ApiRequest& req) {
                               {{"path", !body["name"].is_string() ? "name" : "plugin"}});
   InstanceSpec spec;
   spec.name = body["name"].get<std::string>();
+  if (!validInstanceName(spec.name))
+    return ApiResponse::error(422, "invalid_field", "name '" + spec.name + "' " + kInstanceNameRule,
+                              {{"path", "name"}});
   spec.plugin = body["plugin"].get<std::string>();
   spec.path = "plugins[" + spec.name + "]";
   spec.base_dir = gw_.configSnapshot().source_file.parent_path();

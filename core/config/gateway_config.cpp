@@ -56,14 +56,6 @@ nlohmann::json toJson(const YAML::Node& node) {
   }
 }
 
-bool validInstanceName(const std::string& n) {
-  if (n.empty() || n.size() > 64) return false;
-  for (char c : n) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
-  }
-  return true;
-}
-
 class Reader {
  public:
   Reader(const std::filesystem::path& base, ConfigErrors& errors) : base_(base), errors_(errors) {}
@@ -408,8 +400,7 @@ void readPlugins(Reader& r, const nlohmann::json& plugins, std::vector<InstanceS
     spec.plugin = r.string(p, path, "plugin", "", true);
     spec.name = r.string(p, path, "name", spec.plugin);
     if (!validInstanceName(spec.name)) {
-      r.errors().push_back(
-          {path + ".name", "'" + spec.name + "' must be 1-64 characters of a-z, 0-9, _ and -"});
+      r.errors().push_back({path + ".name", "'" + spec.name + "' " + kInstanceNameRule});
     } else if (!names.insert(spec.name).second) {
       r.errors().push_back({path + ".name", "'" + spec.name + "' is used by another instance"});
     }
@@ -428,6 +419,17 @@ void readPlugins(Reader& r, const nlohmann::json& plugins, std::vector<InstanceS
 }
 
 }  // namespace
+
+bool validInstanceName(std::string_view n) {
+  if (n.empty() || n.size() > 64) return false;
+  // A leading '_' is the core's own readers' (the remote-request reader's cursor): a sink
+  // named so would share their cursors and be taken for one of them by retention.
+  if (n.front() == '_' || n.front() == '-') return false;
+  for (char c : n) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
 
 std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
                                          const std::filesystem::path& base_dir,

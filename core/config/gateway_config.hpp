@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "admin/admin_options.hpp"
@@ -61,6 +62,12 @@ struct GatewayConfig {
 // to `errors`; returns nullopt when there was any. When `partial` is given and there were
 // errors, it receives what could be read (so the plugins' checks can run too and every
 // error is listed at once).
+// An instance name: 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit
+// (names starting with '_' belong to the core's internal readers).
+inline constexpr const char* kInstanceNameRule =
+    "must be 1-64 characters of a-z, 0-9, _ and -, starting with a letter or a digit";
+[[nodiscard]] bool validInstanceName(std::string_view name);
+
 [[nodiscard]] std::optional<GatewayConfig> parseConfig(const std::string& yaml_text,
                                                        const std::filesystem::path& base_dir,
                                                        ConfigErrors& errors,

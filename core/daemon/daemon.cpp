@@ -141,9 +141,11 @@ Status Daemon::start() {
   // The crash-loop breaker: deaths in an instance's code are journaled by a signal handler;
   // an instance blamed kCrashLimit times within kCrashWindow is left broken at this start.
   const auto journal = config_.data_dir / "control" / "crashes";
-  if (Status s = crash::install(journal); !s.ok()) logWarn("daemon", s.message);
+  // Read (and maybe compacted, which replaces the file) before the handler opens it: a
+  // handler holding the replaced file would journal this run's deaths nowhere.
   const crash::Verdict verdict =
       crash::read(journal, kCrashLimit, kCrashWindow, wallClockNs() / 1'000'000'000);
+  if (Status s = crash::install(journal); !s.ok()) logWarn("daemon", s.message);
   if (verdict.unattributed > 0)
     logWarn("daemon", "the daemon died recently outside any plugin's code",
             {{"deaths", std::to_string(verdict.unattributed)}, {"journal", journal.string()}});

@@ -235,6 +235,16 @@ ParseResult parseJsonReceipts(std::string_view text, const ParseOptions& o) {
     while (std::getline(in, line)) {
       ++n;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      // Each line on its own: the whole body's count cannot see into a line that follows an
+      // unclosed quote.
+      if (sdk::jsonNesting(line) > sdk::kMaxJsonDepth) {
+        ++bad;
+        out.rejected.push_back(
+            {"line " + std::to_string(n),
+             "JSON nests deeper than " + std::to_string(sdk::kMaxJsonDepth) + " levels",
+             line.substr(0, 256) + "\n"});
+        continue;
+      }
       auto j = nlohmann::json::parse(line, nullptr, false);
       if (j.is_discarded()) {
         ++bad;

@@ -178,6 +178,13 @@ TEST_F(AdminApi, EveryEndpointWithEachRoleAndTheRefusals) {
   // Loading and unloading: admin only; a taken name is a conflict.
   EXPECT_EQ(call("POST", "/v1/plugins", kOperator, R"({"name":"hi","plugin":"hello"})").first, 403);
   EXPECT_EQ(call("POST", "/v1/plugins", kAdmin, R"({"name":"count","plugin":"hello"})").first, 409);
+  // Names of the core's own readers, and names no config could hold, are refused by name.
+  for (const char* bad : {"_admin_remote", "../x", "Front Door", ""}) {
+    const auto [st, body] =
+        call("POST", "/v1/plugins", kAdmin, json{{"name", bad}, {"plugin", "hello"}}.dump());
+    EXPECT_EQ(st, 422) << bad;
+    EXPECT_EQ(body["error"].value("path", ""), "name") << body.dump();
+  }
   EXPECT_EQ(call("POST", "/v1/plugins", kAdmin,
                  R"({"name":"hi","plugin":"hello","config":{"interval":"2 weeks"}})")
                 .first,

@@ -412,6 +412,26 @@ TEST_F(Daemon, APluginThatKeepsCrashingTheDaemonIsLeftBrokenAndTheRestRuns) {
 
 namespace storegate {
 
+// A journal long enough to be compacted at start is replaced by a shorter file; the signal
+// handler must write to that file, not to the one the compaction unlinked.
+TEST_F(Daemon, ACrashIsJournaledAfterTheJournalWasCompactedAtStart) {
+  const auto config = writeConfig("still here",
+                                  "  - name: boom\n"
+                                  "    plugin: crashes_later\n"
+                                  "    config: {after: 300ms}\n");
+  addFixtureDir(config);
+  const auto journal = dir_ / "data" / "control" / "crashes";
+  std::filesystem::create_directories(journal.parent_path());
+  std::string old;
+  while (old.size() < 300 * 1024) old += "1 clear nobody\n";  // long past the window
+  test::writeFile(journal, old);
+  test::Process daemon(test::storegatedPath(), {"--config", config.string()}, dir_ / "crash.log");
+  EXPECT_EQ(daemon.wait(std::chrono::seconds(20)), -SIGSEGV) << daemon.output();
+  const std::string after = test::readFile(journal);
+  EXPECT_LT(after.size(), old.size()) << "compacted";
+  EXPECT_NE(after.find(" SIGSEGV boom\n"), std::string::npos) << "the death was not journaled";
+}
+
 TEST_F(Daemon, MemoryPastItsBudgetIsWarnedOnceNamingTheBusiestInstance) {
   const auto config = writeConfig("hi",
                                   "  - name: leaky\n"

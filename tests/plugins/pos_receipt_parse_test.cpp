@@ -84,4 +84,21 @@ TEST(PosReceipts, JsonDocumentsArraysAndJsonLines) {
   EXPECT_FALSE(parseJsonReceipts("not json at all", {}).fatal.empty());
 }
 
+// An unclosed quote on the first line hides the rest from the whole body's depth count; the
+// JSON Lines fallback must bound each line itself (a 200,000-deep line overflowed the stack
+// in nlohmann's dump).
+TEST(PosReceipts, ADeepLineAfterAnUnclosedQuoteIsRefusedNotParsed) {
+  const std::string one =
+      R"({"receipt_no":"5","till":"2","time":"2026-11-23T11:00:00Z","items":[{"sku":"A","quantity":1,"unit_price":2}],"total":2})";
+  const std::string deep = std::string(200'000, '[') + std::string(200'000, ']');
+  const auto r = parseJsonReceipts("\"\n" + deep + "\n" + one + "\n", {});
+  ASSERT_TRUE(r.fatal.empty()) << r.fatal;
+  EXPECT_EQ(r.receipts.size(), 1u);
+  ASSERT_EQ(r.rejected.size(), 2u);
+  EXPECT_EQ(r.rejected[1].where, "line 2");
+  EXPECT_NE(r.rejected[1].reason.find("nests deeper than"), std::string::npos)
+      << r.rejected[1].reason;
+  EXPECT_LE(r.rejected[1].raw.size(), 257u) << "the quarantined copy is cut";
+}
+
 }  // namespace storegate::plugins::pos

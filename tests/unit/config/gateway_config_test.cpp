@@ -100,6 +100,22 @@ plugins:
   EXPECT_NE(all.find("plugins[2].config: must be a mapping"), std::string::npos) << all;
 }
 
+// A sink named like the core's internal readers ("_admin_remote") would share their cursor
+// and be skipped by retention: what it had not delivered was trimmed.
+TEST(GatewayConfig, AnInstanceNameStartingWithAnUnderscoreIsRefused) {
+  for (const char* name : {"_backup", "_admin_remote", "-x"}) {
+    ConfigErrors errors;
+    auto cfg = parseConfig(std::string("store_id: s1\nplugins:\n  - name: \"") + name +
+                               "\"\n    plugin: file_sink\n    config: {path: out.jsonl}\n",
+                           "/", errors);
+    EXPECT_FALSE(cfg) << name;
+    EXPECT_NE(joined(errors).find("starting with a letter or a digit"), std::string::npos)
+        << joined(errors);
+  }
+  EXPECT_TRUE(validInstanceName("backup_2"));
+  EXPECT_TRUE(validInstanceName("2nd-door"));
+}
+
 TEST(GatewayConfig, ReportsYamlSyntaxErrorsWithTheirLine) {
   ConfigErrors errors;
   EXPECT_FALSE(parseConfig("store_id: s\nplugins: [\n  - {", "/", errors));
