@@ -89,13 +89,26 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       return;
     }
     if (length > 0) {
-      sdk::http::Listener::continueIfExpected(req, resp);
-      r.body.resize(static_cast<size_t>(length));
-      req.stream().read(r.body.data(), static_cast<std::streamsize>(r.body.size()));
-      if (static_cast<size_t>(req.stream().gcount()) != r.body.size()) {
-        send(resp, ApiResponse::error(400, "truncated", "the body ended before Content-Length"),
-             true);
+      // The route and its role before the body: a viewer's token must not make the daemon
+      // take an upload's worth of memory for a request it will refuse.
+      if (auto refused = server_.refusalBeforeBody(r, authenticated)) {
+        send(resp, *refused, true);
         return;
+      }
+      sdk::http::Listener::continueIfExpected(req, resp);
+      // Grown as bytes arrive, not allocated from the announced length.
+      constexpr size_t kChunk = 64 * 1024;
+      while (r.body.size() < length) {
+        const size_t at = r.body.size();
+        const size_t want = std::min<uint64_t>(kChunk, length - at);
+        r.body.resize(at + want);
+        req.stream().read(r.body.data() + at, static_cast<std::streamsize>(want));
+        const auto got = static_cast<size_t>(req.stream().gcount());
+        if (got != want) {
+          send(resp, ApiResponse::error(400, "truncated", "the body ended before Content-Length"),
+               true);
+          return;
+        }
       }
     }
     sdk::http::Listener::bodyRead();
@@ -262,6 +275,13 @@ ApiResponse AdminServer::handleHashed(ApiRequest& req, const std::string& token_
   return dispatch(req, authenticated);
 }
 
+std::optional<ApiResponse> AdminServer::refusalBeforeBody(const ApiRequest& req,
+                                                          bool authenticated) {
+  std::optional<ApiResponse> refused = api_.router().refusal(req, authenticated);
+  if (refused) audit(req, authenticated, *refused);
+  return refused;
+}
+
 ApiResponse AdminServer::dispatch(ApiRequest& req, bool authenticated) {
   ApiResponse r;
   try {
@@ -269,6 +289,11 @@ ApiResponse AdminServer::dispatch(ApiRequest& req, bool authenticated) {
   } catch (const std::exception& e) {
     r = ApiResponse::error(500, "internal", e.what());
   }
+  audit(req, authenticated, r);
+  return r;
+}
+
+void AdminServer::audit(const ApiRequest& req, bool authenticated, const ApiResponse& r) {
   // Every change, and every image that leaves (camera snapshots), is audited.
   if (Router::mutating(req.method) || r.content_type.rfind("image/", 0) == 0) {
     std::string detail;
@@ -279,7 +304,6 @@ ApiResponse AdminServer::dispatch(ApiRequest& req, bool authenticated) {
     audit_.record(authenticated ? req.who.name : "-", roleName(req.who.role), req.client,
                   req.method, req.path, r.status, detail);
   }
-  return r;
 }
 
 bool AdminServer::follow(ApiRequest& req, const std::string& authorization, ApiResponse& refusal,

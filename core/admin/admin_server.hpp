@@ -64,6 +64,8 @@ class AdminServer {
                                    bool& authenticated);
   // Routes and audits an admitted request.
   ApiResponse dispatch(ApiRequest& req, bool authenticated);
+  // The refusal the route would answer (404, 405, 401, 403), audited; before a body is read.
+  std::optional<ApiResponse> refusalBeforeBody(const ApiRequest& req, bool authenticated);
 
   // Connections the listener closed or refused (slow, idle under load, per address, framing).
   [[nodiscard]] sdk::http::ListenerStats listenerStats() const;
@@ -74,6 +76,7 @@ class AdminServer {
   std::unique_ptr<TokenStore> tokens_;
   RateLimiter limiter_;
   AuditLog audit_;
+  void audit(const ApiRequest& req, bool authenticated, const ApiResponse& r);
   std::unique_ptr<sdk::http::Listener> listener_;
   int port_ = 0;
   Gateway& gw_;

@@ -40,31 +40,52 @@ bool Router::mutating(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH";
 }
 
-ApiResponse Router::dispatch(ApiRequest& req, bool authenticated) const {
+const Router::Route* Router::find(const ApiRequest& req, bool authenticated,
+                                  std::map<std::string, std::string>& params,
+                                  ApiResponse& refused) const {
   const auto segs = splitPath(req.path);
   bool path_known = false;
   for (const Route& r : routes_) {
-    std::map<std::string, std::string> params;
+    params.clear();
     if (!match(r, segs, params)) continue;
     path_known = true;
     if (r.method != req.method) continue;
     if (r.min_role != Role::kNone) {
-      if (!authenticated)
-        return ApiResponse::error(401, "unauthorized",
-                                  "send Authorization: Bearer <token> (see storegatectl token)");
-      if (req.who.role < r.min_role)
-        return ApiResponse::error(403, "forbidden",
-                                  std::string("this needs the ") + roleName(r.min_role) +
-                                      " role; the token '" + req.who.name + "' is " +
-                                      roleName(req.who.role));
+      if (!authenticated) {
+        refused = ApiResponse::error(401, "unauthorized",
+                                     "send Authorization: Bearer <token> (see storegatectl token)");
+        return nullptr;
+      }
+      if (req.who.role < r.min_role) {
+        refused = ApiResponse::error(403, "forbidden",
+                                     std::string("this needs the ") + roleName(r.min_role) +
+                                         " role; the token '" + req.who.name + "' is " +
+                                         roleName(req.who.role));
+        return nullptr;
+      }
     }
-    req.params = std::move(params);
-    return r.handler(req);
+    return &r;
   }
-  if (path_known)
-    return ApiResponse::error(405, "method_not_allowed",
-                              req.method + " is not supported on " + req.path);
-  return ApiResponse::error(404, "not_found", "no such endpoint: " + req.path);
+  refused = path_known ? ApiResponse::error(405, "method_not_allowed",
+                                            req.method + " is not supported on " + req.path)
+                       : ApiResponse::error(404, "not_found", "no such endpoint: " + req.path);
+  return nullptr;
+}
+
+std::optional<ApiResponse> Router::refusal(const ApiRequest& req, bool authenticated) const {
+  std::map<std::string, std::string> params;
+  ApiResponse refused;
+  if (find(req, authenticated, params, refused) == nullptr) return refused;
+  return std::nullopt;
+}
+
+ApiResponse Router::dispatch(ApiRequest& req, bool authenticated) const {
+  std::map<std::string, std::string> params;
+  ApiResponse refused;
+  const Route* r = find(req, authenticated, params, refused);
+  if (r == nullptr) return refused;
+  req.params = std::move(params);
+  return r->handler(req);
 }
 
 }  // namespace storegate::admin

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,9 @@ class Router {
   void add(std::string method, std::string pattern, Role min_role, Handler handler);
   // `authenticated`: the request carried a valid token (its role is in req.who).
   [[nodiscard]] ApiResponse dispatch(ApiRequest& req, bool authenticated) const;
+  // What dispatch would refuse with (404, 405, 401, 403) before running a handler; nullopt
+  // when a handler would run. Checked before a request's body is read or allocated.
+  [[nodiscard]] std::optional<ApiResponse> refusal(const ApiRequest& req, bool authenticated) const;
   // For the audit log: whether a method changes something.
   [[nodiscard]] static bool mutating(const std::string& method);
 
@@ -31,6 +36,9 @@ class Router {
   };
   static bool match(const Route& r, const std::vector<std::string>& segs,
                     std::map<std::string, std::string>& params);
+  // The route `req` runs (its parameters in `params`), or null and the refusal in `refused`.
+  const Route* find(const ApiRequest& req, bool authenticated,
+                    std::map<std::string, std::string>& params, ApiResponse& refused) const;
   std::vector<Route> routes_;
 };
 

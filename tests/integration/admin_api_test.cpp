@@ -999,6 +999,17 @@ TEST_F(AdminApi, ARefusedBodyIsNeverReadAsARequestAndNoBodyIsReadBeforeTheToken)
     EXPECT_EQ(answer.rfind("HTTP/1.1 401 Unauthorized\r\n", 0), 0u) << answer;
     EXPECT_EQ(answer.find("200 OK"), std::string::npos) << answer;
   }
+  // A token whose role the route refuses: 403 before the body (an upload announced, never
+  // sent), so a viewer cannot make the daemon wait for or hold an upload's memory.
+  {
+    test::RawConnection c(port_);
+    ASSERT_TRUE(
+        c.send("POST /v1/plugins/count/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+               std::string(kViewer) + "\r\nContent-Length: 3000000\r\n\r\n"));
+    const std::string answer = c.readFor(1500ms);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 403 Forbidden\r\n", 0), 0u) << answer;
+    EXPECT_TRUE(c.closedWithin(1s)) << "the unread body must not stay on the connection";
+  }
   // Two lengths: refused before any handler.
   {
     test::RawConnection c(port_);
