@@ -1,8 +1,12 @@
 // pos_file's CSV reader and receipt mapping, compiled in from the plugin's sources.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "csv.hpp"
+#include "pos_source.hpp"
 #include "receipt.hpp"
+#include "support/test_support.hpp"
 
 namespace storegate::plugins::pos {
 
@@ -99,6 +103,23 @@ TEST(PosReceipts, ADeepLineAfterAnUnclosedQuoteIsRefusedNotParsed) {
   EXPECT_NE(r.rejected[1].reason.find("nests deeper than"), std::string::npos)
       << r.rejected[1].reason;
   EXPECT_LE(r.rejected[1].raw.size(), 257u) << "the quarantined copy is cut";
+}
+
+// A POS resending one bad receipt forever wrote two files per request without a bound.
+TEST(PosQuarantine, TheFolderIsPrunedOldestFirstToItsBound) {
+  test::TempDir dir;
+  const auto now = std::filesystem::file_time_type::clock::now();
+  for (int i = 0; i < 10; ++i) {
+    const auto f = dir / ("r" + std::to_string(i) + ".rejected");
+    test::writeFile(f, std::string(1000, 'x'));
+    std::filesystem::last_write_time(f, now - std::chrono::minutes(10 - i));
+  }
+  test::writeFile(dir / "keep.txt", std::string(5000, 'y'));  // not quarantine: untouched
+  EXPECT_EQ(pruneQuarantine(dir.path(), 20'000), 0u) << "under the bound nothing goes";
+  EXPECT_EQ(pruneQuarantine(dir.path(), 4'500), 6u);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(std::filesystem::exists(dir / ("r" + std::to_string(i) + ".rejected")), i >= 6) << i;
+  EXPECT_TRUE(std::filesystem::exists(dir / "keep.txt"));
 }
 
 }  // namespace storegate::plugins::pos
