@@ -1,8 +1,10 @@
 // Copy, complete and validate events on their way into the buffer.
 #include "buffer/ingest.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <random>
+#include <storegate/sdk.hpp>
 
 #include "common/time.hpp"
 #include "event/json_check.hpp"
@@ -25,8 +27,15 @@ std::string Ingest::nextId() {
 
 namespace {
 
+// "application/json", "application/cloudevents+json", with parameters ("; charset=utf-8")
+// and in any case.
 bool isJsonContentType(std::string_view ct) {
-  return ct == "application/json" || (ct.size() > 5 && ct.substr(ct.size() - 5) == "+json");
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);
+  std::string lower(ct);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/json" ||
+         (lower.size() > 5 && lower.compare(lower.size() - 5, 5, "+json") == 0);
 }
 
 bool validTypeChar(char c) {
@@ -46,6 +55,11 @@ std::string validateEvent(const Event& e, const IngestLimits& limits) {
   if (e.data.size() > limits.max_data_bytes) {
     return "data is " + std::to_string(e.data.size()) + " bytes, more than the limit of " +
            std::to_string(limits.max_data_bytes);
+  }
+  // Whatever its type says: readers that try any data as JSON (/v1/events, the
+  // pseudonymizer) copy it recursively.
+  if (sdk::jsonNesting(e.data) > sdk::kMaxJsonDepth) {
+    return "data nests deeper than " + std::to_string(sdk::kMaxJsonDepth) + " levels";
   }
   if (isJsonContentType(e.datacontenttype) && !e.data.empty() && !isValidJson(e.data)) {
     return "data is not valid JSON but datacontenttype is '" + e.datacontenttype + "'";

@@ -71,6 +71,28 @@ TEST(Ingest, ValidationNamesTheProblem) {
   EXPECT_EQ(validateEvent(e, limits), "");
 }
 
+// A JSON type with parameters skipped the JSON check, and any other type skipped the depth
+// bound, while /v1/events and the pseudonymizer try every data as JSON and copy it
+// recursively.
+TEST(Ingest, DeepDataIsRefusedWhateverItsContentTypeSays) {
+  const IngestLimits limits;
+  Event e;
+  e.type = "ok.type";
+  e.data = std::string(1000, '[') + std::string(1000, ']');
+  for (const char* type :
+       {"application/json; charset=utf-8", "Application/JSON", "application/cloudevents+json",
+        "text/plain", "", "application/octet-stream"}) {
+    e.datacontenttype = type;
+    EXPECT_NE(validateEvent(e, limits).find("deeper than 64"), std::string::npos)
+        << "'" << type << "': " << validateEvent(e, limits);
+  }
+  e.datacontenttype = "application/json; charset=utf-8";
+  e.data = "{broken";
+  EXPECT_NE(validateEvent(e, limits).find("not valid JSON"), std::string::npos);
+  e.datacontenttype = "text/plain";
+  EXPECT_EQ(validateEvent(e, limits), "") << "text that is not JSON is fine";
+}
+
 TEST(Ingest, OlderMinorEventStructsAreReadOnlyUpToTheirSize) {
   MemoryBuffer b;
   Ingest ingest(b, "s");
