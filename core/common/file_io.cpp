@@ -1,11 +1,13 @@
 #include "common/file_io.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -40,12 +42,36 @@ Status syncDirectory(const std::filesystem::path& dir) {
   return rc == 0 ? Status::success() : osError("cannot fsync directory", d);
 }
 
+namespace {
+// Temporaries of `path` ("<name>.part-<pid>-<n>") left by processes that died mid-write.
+void removeDeadWritersTemporaries(const std::filesystem::path& path) {
+  const std::string prefix = path.filename().string() + ".part-";
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(path.parent_path(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive
+    std::error_code ignored;
+    std::filesystem::remove(it->path(), ignored);
+  }
+}
+}  // namespace
+
 Status writeFileDurably(const std::filesystem::path& path, const std::string& bytes, mode_t mode) {
   // A name of its own per write: two writers of one file never share a temporary.
   static std::atomic<uint64_t> counter{0};
   const std::filesystem::path tmp = path.string() + ".part-" + std::to_string(::getpid()) + "-" +
                                     std::to_string(counter.fetch_add(1));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0 && errno == EEXIST) {
+    // Left by an earlier process that had this pid and died mid-write (pids repeat across
+    // a router's boots): nobody alive writes it.
+    ::unlink(tmp.c_str());
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  }
   if (fd < 0) return osError("cannot create", tmp);
   const auto fail = [&](const std::string& what) {
     const int saved = errno;
@@ -80,6 +106,7 @@ Status writeFileDurably(const std::filesystem::path& path, const std::string& by
     ::unlink(tmp.c_str());
     return s;
   }
+  removeDeadWritersTemporaries(path);
   return syncDirectory(path.parent_path());
 }
 

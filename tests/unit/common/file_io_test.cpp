@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "support/test_support.hpp"
 
@@ -63,6 +64,20 @@ TEST(WriteFileDurably, ConcurrentWritersOfOneFileEachLeaveAWholeFile) {
 }  // namespace storegate
 
 namespace storegate {
+
+// A crash mid-write leaves "<file>.part-<pid>-<n>"; pids repeat across a router's boots, so
+// the next run's first write could meet its own name taken (EEXIST: the write failed).
+TEST(WriteFileDurably, TemporariesLeftByDeadWritersNeitherBlockNorPileUp) {
+  test::TempDir dir;
+  const auto file = dir / "tokens";
+  const std::string mine = file.string() + ".part-" + std::to_string(::getpid()) + "-";
+  for (int n = 0; n < 1000; ++n) test::writeFile(mine + std::to_string(n), "stale");
+  const std::string dead = file.string() + ".part-999999999-7";  // above any pid_max
+  test::writeFile(dead, "stale");
+  ASSERT_TRUE(writeFileDurably(file, "fresh", 0600).ok());
+  EXPECT_EQ(test::readFile(file), "fresh");
+  EXPECT_FALSE(std::filesystem::exists(dead)) << "a dead writer's temporary is removed";
+}
 
 TEST(CreateDirectoriesDurably, MakesEveryMissingLevelAndRefusesAFileInTheWay) {
   test::TempDir dir;
