@@ -53,6 +53,7 @@ for p in "${plugins[@]}"; do
   grep -q "^$p" <<<"$listed" || { echo "arm64: plugin $p did not load: $listed" >&2; exit 1; }
 done
 # Tests that need a Mosquitto broker or other host programs are for the native build.
-(cd "$build" && run bin/unit_tests --gtest_brief=1)
+# Death tests re-execute the test binary, which user-mode qemu cannot do without binfmt.
+(cd "$build" && run bin/unit_tests --gtest_brief=1 --gtest_filter=-*DeathTest*)
 (cd "$build" && run bin/abi_tests --gtest_brief=1 --gtest_filter=-*SymbolAudit*)
 echo "arm64: passed in $(( $(date +%s) - start )) s"

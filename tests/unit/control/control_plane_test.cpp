@@ -9,7 +9,7 @@
 namespace storegate::control {
 namespace {
 
-TEST(ControlPlane, TheManagerIsReachableOnlyOnTheExecutor) {
+TEST(ControlPlaneDeathTest, TheManagerIsReachableOnlyOnTheExecutor) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");  // the executor thread runs already
   test::TempDir dir;
   auto rig = test::bundledPluginRig(dir / "buffer");
