@@ -567,7 +567,9 @@ bool RocksBuffer::planRequest(Request& r, Plan& plan) {
     }
     ++plan.stored_events;
   }
-  if (quota_blocked_.exchange(false)) logInfo("buffer", "quota has room again: ingest accepted");
+  // Only a request that stored something shows room; one of repeats only needed none.
+  if (need > 0 && quota_blocked_.exchange(false))
+    logInfo("buffer", "quota has room again: ingest accepted");
   const size_t dups = static_cast<size_t>(std::count(duplicate.begin(), duplicate.end(), true));
   if (dups > 0) dedup_hits_.fetch_add(dups);
   plan.added_bytes += need;

@@ -300,6 +300,27 @@ TEST_F(RocksBufferTest, QuotaBlockRefusesWithBackpressureAndKeepsEveryReceipt) {
   EXPECT_FALSE(b->quotaBlocked());
 }
 
+// A POS resending a receipt already stored needs no room: it must not count as "room again"
+// (the log said "quota has room again" and "quota full" by turns, once per request).
+TEST_F(RocksBufferTest, ARepeatedReceiptAtAFullQuotaDoesNotEndTheEpisode) {
+  options_.quota_bytes = 3000;
+  options_.type_policies = {{"store.pos.*", QuotaPolicy::Block}};
+  auto b = open();
+  b->registerSink("cloud");
+  auto first = events(1, "store.pos.receipt", 100);
+  first[0].dedupkey = "till-1/0001";
+  ASSERT_TRUE(b->append(first).ok());
+  for (int i = 0; i < 100 && !b->quotaBlocked(); ++i) {
+    auto e = events(1, "store.pos.receipt", 100);
+    ignoreResult(b->append(e), "filling until the quota blocks");
+  }
+  ASSERT_TRUE(b->quotaBlocked());
+  auto again = events(1, "store.pos.receipt", 100);
+  again[0].dedupkey = "till-1/0001";
+  EXPECT_TRUE(b->append(again).ok()) << "a duplicate is acknowledged";
+  EXPECT_TRUE(b->quotaBlocked()) << "nothing was stored, so the quota is still full";
+}
+
 TEST_F(RocksBufferTest, UnderPressureReadingsMakeWayButReceiptsStay) {
   options_.quota_bytes = 5000;
   options_.type_policies = {{"store.pos.receipt", QuotaPolicy::Block}};
